@@ -1,0 +1,125 @@
+/** Canonical channel events shared by gateways and the engine. */
+
+export const CHANNELS = [
+  'whatsapp', 'messenger', 'instagram', 'x', 'line', 'sms', 'telegram', 'apple', 'web', 'open', 'social',
+] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export function isChannel(value: string): value is Channel {
+  return (CHANNELS as readonly string[]).includes(value);
+}
+
+/** What a customer sent. */
+export type InboundKind =
+  | 'text' | 'media' | 'location' | 'contact' | 'postback' | 'sticker' | 'reaction' | 'unsupported';
+
+export interface MediaItem {
+  readonly url?: string;
+  readonly id?: string;
+  readonly mimeType?: string;
+  readonly caption?: string;
+  readonly filename?: string;
+}
+
+export interface Location {
+  readonly latitude: number;
+  readonly longitude: number;
+  readonly name?: string;
+  readonly address?: string;
+}
+
+/** Fields every canonical inbound event carries, keeping the platform's own ids. */
+export interface InboundBase {
+  readonly channel: Channel;
+  /** The configured integration (a WhatsApp number, a Facebook page, an SMS number …). */
+  readonly integrationId: string;
+  /** The customer's id on the channel (phone, page-scoped id, opaque id …). */
+  readonly channelUserId: string;
+  /** The platform's id of this message or event: the dedupe id. */
+  readonly messageId: string;
+  /** The platform's timestamp, ms since epoch. */
+  readonly at: number;
+  /** When the gateway received it, ms since epoch. */
+  readonly receivedAt?: number;
+  readonly displayName?: string;
+}
+
+/** A customer message. */
+export interface MessageReceived extends InboundBase {
+  readonly type: 'message.received';
+  readonly kind: InboundKind;
+  readonly text?: string;
+  readonly media?: readonly MediaItem[];
+  readonly location?: Location;
+  readonly contact?: Record<string, unknown>;
+  readonly postback?: { readonly payload: string; readonly title?: string };
+  /** What opened the conversation when it was not the customer typing: an ad click, a link … */
+  readonly referral?: { readonly source: 'ad' | 'link' | 'post' | 'other'; readonly ref?: string };
+  /** Public posts: the post/comment id and whether it is public. */
+  readonly public?: { readonly postId: string; readonly parentId?: string; readonly keywords?: readonly string[] };
+  /** Apple Messages intent/group ids and locale, used by routing rules. */
+  readonly routing?: { readonly intent?: string; readonly group?: string; readonly locale?: string };
+}
+
+/** Customer took a message back (Instagram unsend). */
+export interface MessageUnsent extends InboundBase {
+  readonly type: 'message.unsent';
+  readonly unsentMessageId: string;
+}
+
+/** Delivery/read receipts from the platform for a message the business sent. */
+export interface ReceiptReceived extends InboundBase {
+  readonly type: 'receipt.received';
+  readonly status: 'delivered' | 'read';
+  /** The provider's message ids the receipt covers (or a watermark time in `at`). */
+  readonly providerMessageIds?: readonly string[];
+}
+
+/** Customer closed the conversation (Apple Messages close), followed/unfollowed, opted out/in, asked for help. */
+export interface CustomerSignal extends InboundBase {
+  readonly type:
+    | 'conversation.closed_by_customer'
+    | 'contact.opted_out' | 'contact.opted_in' | 'contact.help_requested'
+    | 'contact.followed' | 'contact.unfollowed';
+  readonly text?: string;
+}
+
+/** Every canonical inbound event a gateway publishes. */
+export type InboundEvent = MessageReceived | MessageUnsent | ReceiptReceived | CustomerSignal;
+
+/** The conversation actor key of an inbound event: one conversation per (channel, integration, user). */
+export function conversationKey(e: Pick<InboundBase, 'channel' | 'integrationId' | 'channelUserId'>): string {
+  return `${e.channel}:${e.integrationId}:${e.channelUserId}`;
+}
+
+/** A message the engine wants delivered on a channel; consumed by that channel's delivery worker. */
+export interface OutboundMessage {
+  /** Switchboard's id of the message: dedupe id and the key of its delivery status. */
+  readonly id: string;
+  readonly channel: Channel;
+  readonly integrationId: string;
+  readonly channelUserId: string;
+  /** Where delivery status events go back to. */
+  readonly conversationKey: string;
+  readonly interactionId?: string;
+  readonly kind: 'text' | 'media' | 'template';
+  readonly text?: string;
+  readonly media?: MediaItem;
+  readonly template?: { readonly name: string; readonly language: string; readonly params?: readonly string[] };
+  /** Messenger/Instagram message tag, e.g. HUMAN_AGENT. */
+  readonly tag?: string;
+  /** Reply to a platform message (LINE reply token, public comment reply …). */
+  readonly replyTo?: string;
+  /** Public social: reply publicly on the post, or privately. */
+  readonly visibility?: 'public' | 'private';
+}
+
+/** Delivery status a gateway reports back to the conversation actor. */
+export interface DeliveryUpdated {
+  readonly type: 'delivery.updated';
+  readonly messageId: string;
+  readonly status: 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+  readonly providerMessageId?: string;
+  readonly reason?: { readonly code: string; readonly message: string; readonly providerCode?: string };
+  readonly at: number;
+}

@@ -1,0 +1,33 @@
+/** Every NATS subject and stream name Switchboard uses is built here and nowhere else. */
+
+export const STREAMS = {
+  /** Inboxes of actors, one subject per partition. */
+  actors: { name: 'SB_ACTORS', subjects: ['sb.actor.>'] },
+  /** Effects leaving the engine: outbound channel messages, reporting records, live updates. */
+  effects: { name: 'SB_EFFECTS', subjects: ['sb.outbound.>', 'sb.record.>', 'sb.live.>'] },
+  /** Envelopes an actor could not apply (terminal errors), kept for an operator to inspect. */
+  dead: { name: 'SB_DEAD', subjects: ['sb.dead.>'] },
+} as const;
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** Throws when a value cannot be used as one NATS subject token. */
+export function assertToken(value: string, what: string): string {
+  if (!TOKEN.test(value)) {
+    throw new TypeError(`${what} "${value}" is not a valid subject token (letters, digits, _ and - only)`);
+  }
+  return value;
+}
+
+export const subjects = {
+  /** The inbox subject of one partition. */
+  actor: (partition: number): string => `sb.actor.${partition}`,
+  /** Outbound messages for one channel's delivery workers. */
+  outbound: (channel: string): string => `sb.outbound.${assertToken(channel, 'channel')}`,
+  /** Reporting records of one kind (interaction stages, refusals, …). */
+  record: (kind: string): string => `sb.record.${assertToken(kind.replaceAll('.', '_'), 'record kind')}`,
+  /** Live updates for one topic (an agent's feed, a queue's board). */
+  live: (topic: string): string => `sb.live.${topic.split('.').map((t) => assertToken(t, 'live topic')).join('.')}`,
+  /** Dead letters of one partition. */
+  dead: (partition: number): string => `sb.dead.${partition}`,
+};

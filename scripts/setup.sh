@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what Switchboard needs on a Debian machine with Node 20: nats-server and the npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's nats-server package"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+  else
+    echo "setup: nats-server is missing; run: sudo apt-get update && sudo apt-get install -y nats-server" >&2
+    exit 1
+  fi
+fi
+
+# Reinstall packages only when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-fund --no-audit --loglevel=error
+fi

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { ActorHost, LmdbStore, ManualClock } from '../../actors/index.js';
+import { counterMachine } from '../../machines/counter.machine.js';
+import { decode } from '../../protocol/wire.js';
+import { MemoryBus } from '../support/memory-bus.js';
+import { tempDir } from '../support/tmp.js';
+
+const HOUR = 3_600_000;
+const counter = { name: 'counter', machine: counterMachine };
+
+function makeHost(path: string, clock: ManualClock, bus = new MemoryBus(), opts: { maxActive?: number } = {}) {
+  const store = LmdbStore.open(path);
+  const host = new ActorHost({ store, clock, bus, ...opts }).register(counter);
+  host.start();
+  return { host, store, bus };
+}
+
+describe('ActorHost', () => {
+  const root = tempDir();
+
+  it('applies events one at a time per actor and persists the snapshot', async () => {
+    const clock = new ManualClock();
+    const { host, store } = makeHost(join(root, 'a'), clock);
+    const ref = { type: 'counter', key: 'k1' };
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => host.deliver({ id: `e${i}`, to: ref, event: { type: 'count.incremented' } })),
+    );
+    expect(results.every((r) => r.status === 'applied')).toBe(true);
+    expect(host.read(ref)?.context).toEqual({ count: 50, fired: 0 });
+    await host.stop();
+    await store.close();
+
+    const again = makeHost(join(root, 'a'), clock);
+    expect(again.host.read(ref)?.context).toEqual({ count: 50, fired: 0 });
+    await again.host.stop();
+    await again.store.close();
+  });
+
+  it('applies a redelivered event id once', async () => {
+    const clock = new ManualClock();
+    const { host, store, bus } = makeHost(join(root, 'b'), clock);
+    const ref = { type: 'counter', key: 'k' };
+    const env = { id: 'same', to: ref, event: { type: 'count.incremented' } };
+    const [a, b] = await Promise.all([host.deliver(env), host.deliver(env)]);
+    const c = await host.deliver(env);
+    expect([a.status, b.status, c.status]).toEqual(['applied', 'duplicate', 'duplicate']);
+    expect(host.read(ref)?.context.count).toBe(1);
+    await host.drain();
+    expect(bus.messages.map((m) => m.msgId)).toEqual(['same#0']);
+    await host.stop();
+    await store.close();
+  });
+
+  it('relays effects through the outbox with the effect id as dedupe id, retrying failures', async () => {
+    const clock = new ManualClock();
+    const bus = new MemoryBus();
+    bus.failNext = 2;
+    const { host, store } = makeHost(join(root, 'c'), clock, bus);
+    await host.deliver({ id: 'x1', to: { type: 'counter', key: 'k' }, event: { type: 'count.incremented', by: 5 } });
+    await host.drain();
+    expect(bus.messages).toHaveLength(1);
+    expect(bus.messages[0].subject).toBe('sb.record.counter_changed');
+    expect(decode<{ count: number }>(bus.messages[0].data).count).toBe(5);
+    expect(host.outboxSize).toBe(0);
+    await host.stop();
+    await store.close();
+  });
+
+  it('rejects an unknown actor type with a reason code', async () => {
+    const clock = new ManualClock();
+    const { host, store } = makeHost(join(root, 'd'), clock);
+    const r = await host.deliver({ id: 'u', to: { type: 'nope', key: 'k' }, event: { type: 'x' } });
+    expect(r).toMatchObject({ status: 'rejected', code: 'unknown_actor_type' });
+    await host.stop();
+    await store.close();
+  });
+
+  it('fires a durable timer at its due time, exactly once, and honours cancel', async () => {
+    const clock = new ManualClock();
+    const { host, store } = makeHost(join(root, 'e'), clock);
+    const a = { type: 'counter', key: 'a' };
+    const b = { type: 'counter', key: 'b' };
+    await host.deliver({ id: 'r1', to: a, event: { type: 'reminder.requested', delayMs: 2 * HOUR } });
+    await host.deliver({ id: 'r2', to: b, event: { type: 'reminder.requested', delayMs: HOUR } });
+    await host.deliver({ id: 'r3', to: b, event: { type: 'reminder.cancelled' } });
+    await clock.advance(2 * HOUR - 1);
+    expect(host.read(a)?.context.fired).toBe(0);
+    await clock.advance(1);
+    expect(host.read(a)?.context.fired).toBe(1);
+    expect(host.read(b)?.context.fired).toBe(0);
+    await clock.advance(10 * HOUR);
+    expect(host.read(a)?.context.fired).toBe(1);
+    expect(host.timersOf(a).size).toBe(0);
+    await host.stop();
+    await store.close();
+  });
+
+  it('passivates idle actors and reactivates them with an identical snapshot', async () => {
+    const clock = new ManualClock();
+    const { host, store } = makeHost(join(root, 'f'), clock, new MemoryBus(), { maxActive: 10 });
+    for (let i = 0; i < 100; i++) {
+      await host.deliver({ id: `p${i}`, to: { type: 'counter', key: `k${i % 25}` }, event: { type: 'count.incremented', by: i } });
+    }
+    const before = host.readPersisted({ type: 'counter', key: 'k3' });
+    expect(host.activeCount).toBeLessThanOrEqual(10);
+    expect(host.passivateIdle(0)).toBeGreaterThan(0);
+    expect(host.activeCount).toBe(0);
+    expect(host.readPersisted({ type: 'counter', key: 'k3' })).toEqual(before);
+    await host.deliver({ id: 'p-last', to: { type: 'counter', key: 'k3' }, event: { type: 'count.incremented', by: 1 } });
+    expect(host.read({ type: 'counter', key: 'k3' })?.context.count).toBe((before as { context: { count: number } }).context.count + 1);
+    await host.stop();
+    await store.close();
+  });
+});
