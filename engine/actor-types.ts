@@ -1,0 +1,19 @@
+/** The actor types an engine node hosts. Each feature adds its types here. */
+import type { ActorType } from '../actors/types.js';
+import { counterMachine } from '../machines/counter.machine.js';
+
+/** Everything a feature's actor types may need at registration (configuration, partitions). */
+export interface ActorTypeContext {
+  readonly partitions: number;
+}
+
+/** The built-in actor types. */
+export function builtinActorTypes(_ctx: ActorTypeContext): ActorType[] {
+  return [
+    // The runtime's reference actor (tests, benchmarks, demo).
+    { name: 'counter', machine: counterMachine },
+  ];
+}
+
+/** Route modules mounted by the engine's HTTP server. */
+export { builtinRouteModules } from './routes.js';

@@ -1,0 +1,26 @@
+/** Liveness, readiness and the operators' test clock. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Engine } from '../engine.js';
+import { ApiError } from './errors.js';
+
+const AdvanceBody = z.object({ ms: z.number().int().nonnegative().max(366 * 86_400_000) });
+
+export function healthRoutes(engine: Engine): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const r = engine.readiness();
+    return c.json({ status: r.ready ? 'ready' : 'not_ready', ...r }, r.ready ? 200 : 503);
+  });
+  app.get('/admin/clock', (c) => c.json({ now: engine.clock.now(), virtual: !!engine.virtualClock }));
+  app.post('/admin/clock/advance', async (c) => {
+    const clock = engine.virtualClock;
+    if (!clock) throw new ApiError(409, 'clock_not_virtual', 'this engine runs on the system clock; start it with --virtual-clock to advance time');
+    const parsed = AdvanceBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) throw new ApiError(400, 'invalid_body', 'send {"ms": <non-negative integer of milliseconds>}', parsed.error.issues);
+    await clock.advance(parsed.data.ms);
+    return c.json({ now: clock.now() });
+  });
+  return app;
+}

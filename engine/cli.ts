@@ -1,0 +1,76 @@
+/** The `switchboard` command line. */
+import { parseArgs } from 'node:util';
+import { createLogger } from './logger.js';
+import { startEngineNode, stopOnSignals } from './node.js';
+
+const USAGE = `usage: switchboard <command> [options]
+
+commands:
+  engine   --data <dir> --http <port> [--nats <url>] [--nats-port <port>] [--partitions <n>] [--virtual-clock]
+           start an engine node (an embedded nats-server unless --nats is given)
+  gateway  --channels <list> --config <file> [--http <port>] --nats <url>
+           start a channel gateway
+  demo     [--data <dir>] [--http <port>]
+           a single-node engine, a gateway and a scripted customer you can watch
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`switchboard: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function int(value: string | undefined, name: string, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) fail(`--${name} is required`);
+    return fallback;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+async function engineCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      http: { type: 'string' },
+      nats: { type: 'string' },
+      'nats-port': { type: 'string' },
+      partitions: { type: 'string' },
+      'virtual-clock': { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: process.env.SWITCHBOARD_LOG_LEVEL ?? 'info' },
+      pretty: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.data) fail('--data <dir> is required');
+  const logger = createLogger({ level: values['log-level'], pretty: values.pretty });
+  const node = await startEngineNode({
+    dataDir: values.data,
+    httpPort: int(values.http, 'http', 8080),
+    natsUrl: values.nats,
+    natsPort: values['nats-port'] ? int(values['nats-port'], 'nats-port') : undefined,
+    partitions: values.partitions ? int(values.partitions, 'partitions') : undefined,
+    virtualClock: values['virtual-clock'],
+    logger,
+  });
+  stopOnSignals(logger, node.stop);
+}
+
+const commands: Record<string, (argv: string[]) => Promise<void>> = {
+  engine: engineCommand,
+  gateway: async (argv) => (await import('../gateways/cli.js')).gatewayCommand(argv),
+  demo: async (argv) => (await import('./demo.js')).demoCommand(argv),
+};
+
+const [command, ...rest] = process.argv.slice(2);
+if (!command || command === '--help' || command === '-h') {
+  process.stdout.write(USAGE);
+  process.exit(command ? 0 : 2);
+}
+const run = commands[command];
+if (!run) fail(`unknown command "${command}"`);
+run(rest).catch((err) => {
+  process.stderr.write(`switchboard ${command}: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,203 @@
+/**
+ * NATS wiring: the connection, the streams, the outbox Bus (JetStream publish with the effect id
+ * as Nats-Msg-Id, retried with the same id through leader elections), and the partition
+ * consumers that feed the actor host and acknowledge only after the commit.
+ */
+import {
+  AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, connect, nanos,
+  type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig,
+} from 'nats';
+import type { Logger } from 'pino';
+import type { ActorHost } from '../actors/host.js';
+import type { Bus } from '../actors/types.js';
+import type { Envelope } from '../protocol/actor.js';
+import { STREAMS, subjects } from '../protocol/subjects.js';
+import { decode, encode } from '../protocol/wire.js';
+
+/** How long JetStream remembers a Nats-Msg-Id; must cover publish retries and restarts. */
+export const DUPLICATE_WINDOW_MS = 10 * 60_000;
+/** How long an unacknowledged delivery waits before JetStream redelivers it. */
+export const ACK_WAIT_MS = 30_000;
+/** Most unacknowledged messages per partition consumer. */
+export const MAX_ACK_PENDING = 4_096;
+/** How long a publish is retried (same msgID) before it is reported failed. */
+export const PUBLISH_RETRY_MS = 20_000;
+
+/** Connects with the options FACTS.md recommends (no async traces: ~26 % CPU). */
+export function connectNats(url: string, name: string): Promise<NatsConnection> {
+  return connect({
+    servers: url,
+    name,
+    noAsyncTraces: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
+}
+
+/** Creates or updates Switchboard's streams. */
+export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promise<void> {
+  const base: Partial<StreamConfig> = {
+    storage: StorageType.File,
+    num_replicas: replicas,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    discard: DiscardPolicy.Old,
+  };
+  const configs: Partial<StreamConfig>[] = [
+    { ...base, name: STREAMS.actors.name, subjects: [...STREAMS.actors.subjects], retention: RetentionPolicy.Limits, max_age: nanos(7 * 86_400_000) },
+    { ...base, name: STREAMS.effects.name, subjects: [...STREAMS.effects.subjects], retention: RetentionPolicy.Limits, max_age: nanos(7 * 86_400_000) },
+    { ...base, name: STREAMS.dead.name, subjects: [...STREAMS.dead.subjects], retention: RetentionPolicy.Limits },
+  ];
+  for (const cfg of configs) {
+    try {
+      await jsm.streams.info(cfg.name!);
+      await jsm.streams.update(cfg.name!, cfg);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await jsm.streams.add(cfg);
+    }
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { code?: string; api_error?: { err_code?: number } };
+  return e?.api_error?.err_code === 10059 || /not found/i.test(String((err as Error)?.message));
+}
+
+/** Publishes with a dedupe id, retrying the same id while the stream has no leader. */
+export class JetStreamBus implements Bus {
+  readonly #js: JetStreamClient;
+  constructor(js: JetStreamClient) {
+    this.#js = js;
+  }
+
+  async publish(subject: string, data: Uint8Array, msgId: string): Promise<void> {
+    const deadline = Date.now() + PUBLISH_RETRY_MS;
+    let wait = 100;
+    for (;;) {
+      try {
+        await this.#js.publish(subject, data, { msgID: msgId, timeout: 5_000 });
+        return;
+      } catch (err) {
+        if (Date.now() + wait > deadline) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 2_000);
+      }
+    }
+  }
+}
+
+/** Publishes one envelope to its actor's partition (gateways and tools use this). */
+export function publishEnvelope(js: JetStreamClient, env: Envelope, partition: number): Promise<unknown> {
+  return js.publish(subjects.actor(partition), encode(env), { msgID: env.id });
+}
+
+export interface PartitionConsumerOptions {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly host: ActorHost;
+  readonly partition: number;
+  readonly logger?: Logger;
+}
+
+/** Durable pull consumer of one partition, feeding the host; acks after commit. */
+export class PartitionConsumer {
+  readonly partition: number;
+  readonly #o: PartitionConsumerOptions;
+  #messages?: ConsumerMessages;
+  #inflight = 0;
+  #idle: (() => void)[] = [];
+  /** Messages handled since start. */
+  handled = 0;
+
+  constructor(options: PartitionConsumerOptions) {
+    this.#o = options;
+    this.partition = options.partition;
+  }
+
+  get durableName(): string {
+    return `sb-actors-p${this.partition}`;
+  }
+
+  async start(): Promise<void> {
+    const { jsm, js } = this.#o;
+    const name = this.durableName;
+    const cfg = {
+      durable_name: name,
+      filter_subject: subjects.actor(this.partition),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(ACK_WAIT_MS),
+      max_ack_pending: MAX_ACK_PENDING,
+      max_deliver: -1,
+    };
+    try {
+      await jsm.consumers.info(STREAMS.actors.name, name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await jsm.consumers.add(STREAMS.actors.name, cfg);
+    }
+    const consumer = await js.consumers.get(STREAMS.actors.name, name);
+    this.#messages = await consumer.consume({
+      max_messages: 1_024,
+      expires: 5_000,
+      callback: (m) => this.#handle(m),
+    });
+  }
+
+  /** Stops pulling and waits until every pulled message is acknowledged. */
+  async stop(): Promise<void> {
+    if (this.#messages) {
+      await this.#messages.close().catch(() => undefined);
+      this.#messages = undefined;
+    }
+    if (this.#inflight > 0) await new Promise<void>((r) => this.#idle.push(r));
+  }
+
+  /** Messages pulled and not yet acknowledged. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  #handle(m: JsMsg): void {
+    let env: Envelope;
+    try {
+      env = decode<Envelope>(m.data);
+      if (!env || typeof env.id !== 'string' || !env.to || typeof env.to.type !== 'string' || typeof env.to.key !== 'string' || typeof env.event?.type !== 'string') {
+        throw new TypeError('not an envelope: needs id, to.type, to.key and event.type');
+      }
+    } catch (err) {
+      this.#dead(m, m.data, 'envelope_invalid', String((err as Error).message));
+      return;
+    }
+    this.#inflight++;
+    this.#o.host.deliver(env).then(
+      (r) => {
+        if (r.status === 'rejected') this.#dead(m, m.data, r.code, r.message);
+        else m.ack();
+        this.handled++;
+        this.#done();
+      },
+      (err) => {
+        // Storage failed: leave it unacknowledged so it is redelivered after restart.
+        this.#o.logger?.error({ err, id: env.id }, 'deliver failed; message left for redelivery');
+        m.nak(1_000);
+        this.#done();
+      },
+    );
+  }
+
+  #dead(m: JsMsg, data: Uint8Array, code: string, message: string): void {
+    this.#inflight++;
+    this.#o.logger?.warn({ code, message, seq: m.seq }, 'envelope moved to dead letters');
+    const payload = encode({ code, message, partition: this.partition, seq: m.seq, data });
+    this.#o.js
+      .publish(subjects.dead(this.partition), payload, { msgID: `dead:${this.partition}:${m.seq}` })
+      .then(() => m.ack(), () => m.nak(1_000))
+      .finally(() => this.#done());
+  }
+
+  #done(): void {
+    this.#inflight--;
+    if (this.#inflight === 0) this.#idle.splice(0).forEach((f) => f());
+  }
+}

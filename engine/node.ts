@@ -1,0 +1,74 @@
+/** Starts a whole engine node (engine + HTTP) and wires SIGTERM/SIGINT to a graceful stop. */
+import type { Logger } from 'pino';
+import { ManualClock } from '../actors/clock.js';
+import { DEFAULT_PARTITIONS } from '../protocol/partition.js';
+import { builtinActorTypes, builtinRouteModules } from './actor-types.js';
+import { Engine } from './engine.js';
+import { createApp, listen } from './http.js';
+
+export interface EngineNodeOptions {
+  readonly dataDir: string;
+  readonly httpPort: number;
+  readonly natsUrl?: string;
+  readonly natsPort?: number;
+  readonly partitions?: number;
+  readonly virtualClock?: boolean;
+  /** Start time of the virtual clock (ms since epoch). */
+  readonly virtualStart?: number;
+  readonly logger: Logger;
+}
+
+export interface EngineNode {
+  readonly engine: Engine;
+  readonly httpPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startEngineNode(o: EngineNodeOptions): Promise<EngineNode> {
+  const partitions = o.partitions ?? DEFAULT_PARTITIONS;
+  const engine = new Engine({
+    dataDir: o.dataDir,
+    natsUrl: o.natsUrl,
+    embeddedNatsPort: o.natsPort,
+    partitions,
+    clock: o.virtualClock ? new ManualClock(o.virtualStart) : undefined,
+    logger: o.logger,
+    actorTypes: builtinActorTypes({ partitions }),
+  });
+  await engine.start();
+  const http = await listen(createApp(engine, builtinRouteModules), o.httpPort);
+  o.logger.info({ port: http.port }, 'http listening');
+  let stopping: Promise<void> | undefined;
+  return {
+    engine,
+    httpPort: http.port,
+    stop: () => (stopping ??= (async () => {
+      await http.close();
+      await engine.stop();
+    })()),
+  };
+}
+
+/** Stops `stop` on SIGTERM/SIGINT, then exits. */
+export function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) return;
+    signalled = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('graceful shutdown took over 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

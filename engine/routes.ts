@@ -1,0 +1,4 @@
+/** HTTP route modules of the engine, by feature. Each feature adds its module here. */
+import type { RouteModule } from './http.js';
+
+export const builtinRouteModules: RouteModule[] = [];
