@@ -27,6 +27,12 @@ export interface NatsServerHandle {
   kill(): Promise<void>;
 }
 
+// Children die with this process, so a crashed test or engine never leaves a stray server.
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
 const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
 
 /** The nats-server binary, or a clear error saying how to install it. */
@@ -67,6 +73,8 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     ].join('\n'),
   );
   const child = spawn(natsServerBinary(), ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

@@ -7,19 +7,20 @@ import { createLogger } from '../../engine/logger.js';
 import { counterMachine } from '../../machines/counter.machine.js';
 import { partitionOf } from '../../protocol/partition.js';
 import { STREAMS } from '../../protocol/subjects.js';
-import { natsServerForTests } from '../support/nats.js';
+import { useNatsServer } from '../support/nats.js';
 import { tempDir } from '../support/tmp.js';
 
 const logger = createLogger({ level: 'silent' });
 
 describe('Engine over NATS', () => {
+  const nats = useNatsServer();
+
   it('consumes envelopes from partition subjects, applies them once, and relays effects', async () => {
-    const nats = await natsServerForTests();
     const dir = tempDir();
     const clock = new ManualClock();
-    const engine = new Engine({ dataDir: join(dir, 'e'), natsUrl: nats.url, clock, logger, actorTypes: [{ name: 'counter', machine: counterMachine }] });
+    const engine = new Engine({ dataDir: join(dir, 'e'), natsUrl: nats.server.url, clock, logger, actorTypes: [{ name: 'counter', machine: counterMachine }] });
     await engine.start();
-    const nc = await connectNats(nats.url, 'test');
+    const nc = await connectNats(nats.server.url, 'test');
     const js = nc.jetstream();
     for (let i = 0; i < 200; i++) {
       const key = `c${i % 20}`;

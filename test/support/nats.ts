@@ -1,12 +1,25 @@
-/** A real nats-server per test file: free loopback port, temporary JetStream dir, stopped by PID. */
+/**
+ * A real nats-server for tests: free loopback port, temporary JetStream dir, stopped by PID.
+ * `natsServerForTests()` may be called anywhere (the server is killed when the test process
+ * exits); `useNatsServer()` at file or describe level also stops it in afterAll.
+ */
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { startNatsServer, type NatsServerHandle } from '../../engine/nats-server.js';
 import { tempDir } from './tmp.js';
 
 export async function natsServerForTests(): Promise<NatsServerHandle> {
-  const dir = tempDir('sb-nats-');
-  const server = await startNatsServer({ dir: join(dir, 'nats') });
-  afterAll(() => server.stop());
-  return server;
+  return startNatsServer({ dir: join(tempDir('sb-nats-'), 'nats') });
+}
+
+/** Registers a nats-server for the enclosing file/describe; read `.server` inside tests. */
+export function useNatsServer(): { server: NatsServerHandle } {
+  const ref = {} as { server: NatsServerHandle };
+  beforeAll(async () => {
+    ref.server = await natsServerForTests();
+  });
+  afterAll(async () => {
+    await ref.server?.stop();
+  });
+  return ref;
 }
