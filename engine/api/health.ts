@@ -22,5 +22,17 @@ export function healthRoutes(engine: Engine): Hono {
     await clock.advance(parsed.data.ms);
     return c.json({ now: clock.now() });
   });
+  app.get('/admin/actors/:type/:key', (c) => {
+    const ref = { type: c.req.param('type'), key: c.req.param('key') };
+    let snapshot: unknown;
+    try {
+      snapshot = engine.host.readPersisted(ref);
+    } catch (err) {
+      throw new ApiError(404, 'unknown_actor_type', (err as Error).message);
+    }
+    if (snapshot === undefined) throw new ApiError(404, 'actor_not_found', `no ${ref.type} actor with key "${ref.key}" exists on this node`);
+    return c.json({ ref, snapshot, timers: Object.fromEntries(engine.host.timersOf(ref)) });
+  });
+  app.get('/admin/stats', (c) => c.json({ host: engine.host.stats, ...engine.readiness() }));
   return app;
 }

@@ -96,6 +96,49 @@ describe('ActorHost', () => {
     await store.close();
   });
 
+  it('fires a timer set 72 hours ahead exactly once after a restart, in virtual time', async () => {
+    const start = Date.UTC(2026, 2, 1);
+    const path = join(root, 'g');
+    const ref = { type: 'counter', key: 'long' };
+    {
+      const { host, store } = makeHost(path, new ManualClock(start));
+      await host.deliver({ id: 't1', to: ref, event: { type: 'reminder.requested', delayMs: 72 * HOUR } });
+      await host.stop();
+      await store.close();
+    }
+    const clock = new ManualClock(start + HOUR);
+    const { host, store } = makeHost(path, clock);
+    expect(host.timersOf(ref).get('reminder')).toBe(start + 72 * HOUR);
+    await clock.advance(71 * HOUR - 1);
+    expect(host.read(ref)?.context.fired).toBe(0);
+    await clock.advance(1);
+    expect(host.read(ref)?.context.fired).toBe(1);
+    await clock.advance(100 * HOUR);
+    expect(host.read(ref)?.context.fired).toBe(1);
+    await host.stop();
+    await store.close();
+  });
+
+  it('fires an overdue timer once, immediately, after a restart', async () => {
+    const start = Date.UTC(2026, 2, 1);
+    const path = join(root, 'h');
+    const ref = { type: 'counter', key: 'late' };
+    {
+      const { host, store } = makeHost(path, new ManualClock(start));
+      await host.deliver({ id: 't1', to: ref, event: { type: 'reminder.requested', delayMs: HOUR } });
+      await host.stop();
+      await store.close();
+    }
+    const clock = new ManualClock(start + 5 * HOUR);
+    const { host, store } = makeHost(path, clock);
+    await clock.flush();
+    expect(host.read(ref)?.context.fired).toBe(1);
+    await clock.advance(HOUR);
+    expect(host.read(ref)?.context.fired).toBe(1);
+    await host.stop();
+    await store.close();
+  });
+
   it('passivates idle actors and reactivates them with an identical snapshot', async () => {
     const clock = new ManualClock();
     const { host, store } = makeHost(join(root, 'f'), clock, new MemoryBus(), { maxActive: 10 });
