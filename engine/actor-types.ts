@@ -1,17 +1,22 @@
 /** The actor types an engine node hosts. Each feature adds its types here. */
 import type { ActorType } from '../actors/types.js';
 import { counterMachine } from '../machines/counter.machine.js';
+import { conversationActorTypes, type ConversationConfig } from './config/conversation.js';
 
 /** Everything a feature's actor types may need at registration (configuration, partitions). */
 export interface ActorTypeContext {
   readonly partitions: number;
+  /** Conversation config (threading windows, policy overrides, content filters); defaults when absent. */
+  readonly conversation?: ConversationConfig;
 }
 
 /** The built-in actor types. */
-export function builtinActorTypes(_ctx: ActorTypeContext): ActorType[] {
+export function builtinActorTypes(ctx: ActorTypeContext): ActorType[] {
   return [
     // The runtime's reference actor (tests, benchmarks, demo).
     { name: 'counter', machine: counterMachine },
+    // Conversations: conversation, history pages, contacts, identity index.
+    ...conversationActorTypes(ctx.conversation),
   ];
 }
 
