@@ -1,0 +1,89 @@
+/**
+ * Reads history from the page actors: one conversation in sequence order, or a contact's
+ * conversations merged by time with a cursor that remembers each conversation's position.
+ */
+import type { ActorHost } from '../actors/host.js';
+import { HISTORY_PAGE_SIZE, historyKey, pageOf } from '../machines/conversation-ids.js';
+import type { HistoryEntry } from '../machines/history.machine.js';
+
+/** A history entry with the conversation it belongs to. */
+export type ContactHistoryEntry = HistoryEntry & { readonly conversationKey: string };
+
+function page(host: ActorHost, conversationKey: string, n: number): Record<number, HistoryEntry> {
+  const snap = host.read({ type: 'history', key: historyKey(conversationKey, n) });
+  return (snap?.context as { entries?: Record<number, HistoryEntry> } | undefined)?.entries ?? {};
+}
+
+/**
+ * Entries `from`… of a conversation, at most `limit`, in order. Stops at a gap (an append still
+ * on its way through NATS) so a reader never skips an entry that is about to appear.
+ */
+export function conversationHistory(host: ActorHost, conversationKey: string, from: number, limit: number, total: number): HistoryEntry[] {
+  const out: HistoryEntry[] = [];
+  let cached = -1;
+  let entries: Record<number, HistoryEntry> = {};
+  for (let seq = from; seq < total && out.length < limit; seq++) {
+    const p = pageOf(seq);
+    if (p !== cached) {
+      entries = page(host, conversationKey, p);
+      cached = p;
+    }
+    const e = entries[seq];
+    if (!e || e.messageId === undefined) break;
+    out.push(e);
+  }
+  return out;
+}
+
+/** Where each conversation's next unread entry is. */
+export type Cursor = Record<string, number>;
+
+/** Parses a cursor (base64url JSON); `{}` when absent, undefined when malformed. */
+export function decodeCursor(raw: string | undefined): Cursor | undefined {
+  if (!raw) return {};
+  try {
+    const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    for (const n of Object.values(v)) if (!Number.isInteger(n) || (n as number) < 0) return undefined;
+    return v as Cursor;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Encodes a cursor for the `next` field. */
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+/** A contact's history across its conversations, merged by time (ties in conversation order). */
+export function contactHistory(host: ActorHost, conversationKeys: readonly string[], cursor: Cursor, limit: number) {
+  const positions: Cursor = { ...cursor };
+  const totals = new Map<string, number>();
+  const buffers = new Map<string, HistoryEntry[]>();
+  for (const key of conversationKeys) {
+    const snap = host.read({ type: 'conversation', key });
+    totals.set(key, (snap?.context as { seq?: number } | undefined)?.seq ?? 0);
+    positions[key] ??= 0;
+    buffers.set(key, []);
+  }
+  const peek = (key: string): HistoryEntry | undefined => {
+    const buf = buffers.get(key)!;
+    if (buf.length === 0) buf.push(...conversationHistory(host, key, positions[key]!, HISTORY_PAGE_SIZE, totals.get(key)!));
+    return buf[0];
+  };
+  const entries: ContactHistoryEntry[] = [];
+  while (entries.length < limit) {
+    let best: string | undefined;
+    for (const key of conversationKeys) {
+      const e = peek(key);
+      if (e && (best === undefined || e.at < peek(best)!.at)) best = key;
+    }
+    if (best === undefined) break;
+    const e = buffers.get(best)!.shift()!;
+    positions[best] = e.seq + 1;
+    entries.push({ ...e, conversationKey: best });
+  }
+  const more = conversationKeys.some((k) => peek(k) !== undefined);
+  return { entries, positions, more };
+}
