@@ -1,7 +1,7 @@
 /**
  * Model-based tests of the reply-window policy machine: paths generated from the machine itself
- * (xstate/graph TestModel, simple paths, each extended by every event so every transition out
- * of every reachable state is taken) are executed against the real actor runtime (ActorHost +
+ * (xstate/graph TestModel, simple paths, each extended by every event, by a customer message
+ * then every event, and by every event then each timer) are executed against the real actor runtime (ActorHost +
  * LmdbStore + ManualClock). Timer steps advance the virtual clock to one millisecond before the
  * durable timer's due time, check, then to the due time. After every step, every kind of reply
  * is probed (dry run) and compared with a timestamp-based oracle; real replies must match it
@@ -30,14 +30,22 @@ function pathsOf(channel: Channel): ModelEvent[][] {
     p.steps.map((s) => s.event as EventObject as ModelEvent).filter((e) => e.type !== 'xstate.init'));
   const seen = new Set<string>();
   const out: ModelEvent[][] = [];
+  const add = (path: ModelEvent[]) => {
+    const id = path.map((x) => x.label).join('>');
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(path);
+    }
+  };
+  const customer = events.find((e) => e.label === 'customer_message')!;
+  const timers = events.filter((e) => e.type.startsWith('xstate.after.'));
   for (const p of base) {
     for (const e of events) {
-      const path = [...p, e];
-      const id = path.map((x) => x.label).join('>');
-      if (!seen.has(id)) {
-        seen.add(id);
-        out.push(path);
-      }
+      add([...p, e]);
+      // Transitions that stay in the same state (a customer message while open) are followed
+      // by every event, and every event by each timer: a timer not reset shows up.
+      add([...p, customer, e]);
+      for (const t of timers) add([...p, e, t]);
     }
   }
   return out;
