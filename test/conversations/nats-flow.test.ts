@@ -48,7 +48,7 @@ describe('conversation through NATS with the engine running', () => {
       const ev: MessageReceived = { type: 'message.received', channel: 'whatsapp', integrationId: 'wa1', channelUserId: '+15551234567', messageId, kind: 'text', text, at: await now() };
       const key = conversationKey(ev);
       // Exactly as a gateway publishes it (a platform retry publishes the same id again).
-      await publishEnvelope(js, { id: `whatsapp:wa1:${messageId}`, to: { type: 'conversation', key }, event: ev }, partitionOf(key));
+      await publishEnvelope(js, { id: `whatsapp:wa1:${messageId}`, to: { type: 'conversation', key }, event: { ...ev } }, partitionOf(key));
       return key;
     };
     try {
