@@ -166,4 +166,45 @@ describe('conversation actor', () => {
     expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({ ok: false, code: 'reply_window_closed' });
     await rt.close();
   });
+
+  it('LINE replies use the short-lived reply token once, then push; public posts reply publicly or move to one private reply', async () => {
+    const { rt, msg, reply } = setup();
+    const line = 'line:ch1:U123';
+    const ref = { type: 'conversation', key: line };
+    await rt.send(ref, msg(line, 'reply-token-1'));
+    await rt.send(ref, reply({ text: 'first' }));
+    await rt.send(ref, reply({ text: 'second' }));
+    await rt.send(ref, msg(line, 'reply-token-2'));
+    await rt.clock.advance(60_000);
+    await rt.send(ref, reply({ text: 'too late for the token' }));
+    await rt.settle();
+    expect(rt.bus.outbound.map((o) => o.replyTo ?? 'push')).toEqual(['reply-token-1', 'push', 'push']);
+
+    const post = 'social:fbpage:user-5';
+    const pref = { type: 'conversation', key: post };
+    await rt.send(pref, msg(post, 'comment-1', { public: { postId: 'post-1', parentId: 'comment-1' } }));
+    expect(await rt.send(pref, reply({ text: 'Thanks! We are on it.' }))).toMatchObject({ ok: true });
+    expect(await rt.send(pref, reply({ text: 'Details in private', visibility: 'private' }))).toMatchObject({ ok: true });
+    expect(await rt.send(pref, reply({ text: 'again', visibility: 'private' }))).toMatchObject({ ok: false, code: 'private_reply_unavailable' });
+    await rt.settle();
+    expect(rt.bus.outbound.slice(-2).map((o) => [o.visibility, o.replyTo])).toEqual([['public', 'comment-1'], ['private', 'comment-1']]);
+    await rt.close();
+  });
+
+  it('when nothing at all may be sent any more, routing is told the customer is gone (window_closed)', async () => {
+    const { rt, msg, reply } = setup();
+    const key = 'instagram:ig1:igsid-2';
+    const ref = { type: 'conversation', key };
+    await rt.send(ref, msg(key, 'i1'));
+    // An agent holds it (no threading timer runs while connected).
+    await rt.send(ref, { type: 'interaction.connected', interactionId: (rt.host.read(ref)?.context as ConversationContext).current!.interactionId, agentId: 'ana' });
+    await rt.clock.advance(24 * HOUR);
+    expect(await rt.send(ref, reply({ text: 'no tag' }))).toMatchObject({ ok: false, code: 'reply_window_closed' });
+    expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({ ok: true });
+    await rt.clock.advance(6 * 24 * HOUR);
+    await rt.settle();
+    expect(rt.bus.routingEvents().at(-1)).toMatchObject({ type: 'interaction.customer_left', reason: 'window_closed' });
+    expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({ ok: false, code: 'reply_window_closed' });
+    await rt.close();
+  });
 });
