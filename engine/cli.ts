@@ -12,6 +12,8 @@ commands:
            start a channel gateway
   demo     [--data <dir>] [--http <port>]
            a single-node engine, a gateway and a scripted customer you can watch
+  paths    --machine reply-window --channel <channel> | --machine threading [--window-hours <h>] [--json]
+           model-based test paths generated from the conversation machines
 `;
 
 function fail(message: string): never {
@@ -61,6 +63,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   engine: engineCommand,
   gateway: async (argv) => (await import('../gateways/cli.js')).gatewayCommand(argv),
   demo: async (argv) => (await import('./demo.js')).demoCommand(argv),
+  paths: async (argv) => (await import('./paths-command.js')).pathsCommand(argv),
 };
 
 const [command, ...rest] = process.argv.slice(2);

@@ -71,7 +71,7 @@ export function replyWindowModel(channel: Channel, override?: Partial<ChannelPol
     input: { conversationKey: testConversationKey(channel), policy: override },
     serializeState: (s: AnyMachineSnapshot) => {
       const w = (s.context as ReplyContext).window;
-      return JSON.stringify([s.value, w.extraLeft, w.repliesLeft, w.optedOut, w.optedIn]);
+      return JSON.stringify([s.value, w.openMs, w.extraLeft, w.repliesLeft, w.optedOut, w.optedIn]);
     },
     serializeEvent: (e: EventObject) => (e as ModelEvent).label ?? e.type,
   } as never);

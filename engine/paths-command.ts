@@ -1,0 +1,38 @@
+/** `switchboard paths`: model-based test paths of the conversation machines, for test authors. */
+import { parseArgs } from 'node:util';
+import type { EventObject } from 'xstate';
+import { CHANNELS, isChannel } from '../protocol/channels.js';
+import { replyWindowModel, threadingModel, type ModelEvent } from '../machines/conversation-testkit.js';
+
+const USAGE = `usage: switchboard paths --machine reply-window --channel <${CHANNELS.join('|')}> [--json]
+       switchboard paths --machine threading [--window-hours <0-72>] [--json]
+prints the simple paths generated from the machine (one per line, or JSON with each step's event)`;
+
+/** Prints the paths of a machine; exits 2 on bad arguments. */
+export async function pathsCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { machine: { type: 'string' }, channel: { type: 'string' }, 'window-hours': { type: 'string', default: '72' }, json: { type: 'boolean', default: false } },
+  });
+  const fail = (message: string): never => {
+    process.stderr.write(`switchboard paths: ${message}\n${USAGE}\n`);
+    process.exit(2);
+  };
+  let model;
+  if (values.machine === 'reply-window') {
+    if (!values.channel || !isChannel(values.channel)) fail(`--channel must be one of ${CHANNELS.join(', ')}`);
+    model = replyWindowModel(values.channel as (typeof CHANNELS)[number]);
+  } else if (values.machine === 'threading') {
+    const h = Number(values['window-hours']);
+    if (!(h >= 0 && h <= 72)) fail(`--window-hours must be 0–72, got "${values['window-hours']}"`);
+    model = threadingModel(h * 3_600_000);
+  } else {
+    fail('--machine must be reply-window or threading');
+  }
+  const paths = model!.getSimplePaths().map((p) => p.steps.map((s) => s.event as EventObject as ModelEvent).filter((e) => e.type !== 'xstate.init'));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(paths, null, 2)}\n`);
+    return;
+  }
+  for (const p of paths) process.stdout.write(`${p.map((e) => e.label).join(' > ')}\n`);
+}
