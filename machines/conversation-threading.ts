@@ -11,8 +11,8 @@ import { appendHistory } from './reply-window-region.js';
 
 /** Longest threading window (and the life of an interaction no agent has answered yet). */
 export const THREADING_MAX_MS = 72 * 3_600_000;
-/** Customer messages remembered for unsend (platform id → history seq). */
-export const RECENT_INBOUND_MAX = 200;
+/** Customer messages remembered for unsend (platform id → history seq), on channels with unsend. */
+export const RECENT_INBOUND_MAX = 100;
 
 /** The interaction the conversation currently threads into. */
 export interface CurrentInteraction {
@@ -55,6 +55,8 @@ function recordInbound(enqueue: Enq, ctx: ConversationContext, e: MessageReceive
     ...(e.text !== undefined ? { text: e.text } : {}), ...(e.media ? { media: e.media } : {}),
     ...(e.location ? { detail: { location: e.location } } : e.postback ? { detail: { postback: e.postback } } : {}),
   });
+  // Only channels with unsend need the map; the snapshot is rewritten on every event.
+  if (!ctx.policy.unsendDeletes) return ctx.recentInbound;
   const recent = [...ctx.recentInbound, [e.messageId, seq] as [string, number]];
   return recent.length > RECENT_INBOUND_MAX ? recent.slice(recent.length - RECENT_INBOUND_MAX) : recent;
 }
