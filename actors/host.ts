@@ -6,7 +6,7 @@
  * commit), and only then does `deliver` resolve — callers acknowledge their inbound message
  * after that.
  */
-import { createActor, initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { createActor, initialTransition, type AnyMachineSnapshot } from 'xstate';
 import type { Logger } from 'pino';
 import { refId, type ActorEvent, type ActorRef, type Envelope } from '../protocol/actor.js';
 import { isEffectType, type EffectParams, type RespondParams } from '../protocol/effects.js';
@@ -17,6 +17,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import { TerminalError, UnknownActorTypeError } from './errors.js';
 import type { EventWrite, LmdbStore, OutboxEntry, TimerSet } from './lmdb-store.js';
 import { OutboxRelay } from './outbox.js';
+import { pureTransition, type PureTransition } from './transition.js';
 import { TimerScheduler } from './scheduler.js';
 import type { ActorType, Bus, DeliverResult } from './types.js';
 
@@ -76,6 +77,7 @@ export class ActorHost {
   readonly clock: Clock;
   readonly store: LmdbStore;
   readonly #types = new Map<string, ActorType>();
+  readonly #transitions = new Map<string, PureTransition>();
   readonly #active = new Map<string, Activation>();
   readonly #inflightIds = new Set<string>();
   readonly #log?: Logger;
@@ -116,6 +118,7 @@ export class ActorHost {
   register(type: ActorType): this {
     if (this.#types.has(type.name)) throw new TypeError(`actor type "${type.name}" is already registered`);
     this.#types.set(type.name, type);
+    this.#transitions.set(type.name, pureTransition(type.machine));
     return this;
   }
 
@@ -318,9 +321,7 @@ export class ActorHost {
     let next: AnyMachineSnapshot;
     let actions: readonly { type: string; params?: unknown }[];
     try {
-      [next, actions] = transition(act.type.machine, act.snapshot, event as never) as unknown as [
-        AnyMachineSnapshot, { type: string; params?: unknown }[],
-      ];
+      [next, actions] = this.#transitions.get(act.type.name)!(act.snapshot, event);
       if (next.status === 'error') throw (next as { error?: unknown }).error ?? new Error('machine error');
     } catch (err) {
       this.stats.rejected++;

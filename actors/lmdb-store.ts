@@ -154,10 +154,10 @@ export class LmdbStore {
     return out;
   }
 
-  /** The oldest outbox rows, in commit order. */
-  outboxBatch(limit: number): StoredOutboxEntry[] {
+  /** The oldest outbox rows from sequence `from` on, in commit order. */
+  outboxBatch(limit: number, from = 0): StoredOutboxEntry[] {
     const out: StoredOutboxEntry[] = [];
-    for (const { key, value } of this.#outbox.getRange({ limit })) out.push({ seq: key, ...decodeOutbox(value) });
+    for (const { key, value } of this.#outbox.getRange({ start: from, limit })) out.push({ seq: key, ...decodeOutbox(value) });
     return out;
   }
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { LmdbStore } from './lmdb-store.js';
 import type { Bus } from './types.js';
 
-const RELAY_BATCH = 512;
+const RELAY_BATCH = 2_048;
 
 export class OutboxRelay {
   readonly #store: LmdbStore;
@@ -17,6 +17,9 @@ export class OutboxRelay {
   #running?: Promise<void>;
   #again = false;
   #stopped = false;
+  /** Rows below this sequence were published; their deletes may still be committing. */
+  #nextSeq = 0;
+  #deletes: Promise<void> = Promise.resolve();
   readonly #idle: (() => void)[] = [];
   /** Rows published since start. */
   published = 0;
@@ -67,12 +70,20 @@ export class OutboxRelay {
     let attempt = 0;
     while (!this.#stopped && this.#bus) {
       this.#again = false;
-      const rows = this.#store.outboxBatch(RELAY_BATCH);
-      if (rows.length === 0) return;
+      const rows = this.#store.outboxBatch(RELAY_BATCH, this.#nextSeq);
+      if (rows.length === 0) {
+        await this.#deletes;
+        return;
+      }
       const bus = this.#bus;
       const results = await Promise.allSettled(rows.map((r) => bus.publish(r.subject, r.data, r.id)));
       const done = rows.filter((_, i) => results[i].status === 'fulfilled').map((r) => r.seq);
-      await this.#store.deleteOutbox(done);
+      const firstFailed = rows.find((_, i) => results[i].status === 'rejected');
+      this.#nextSeq = firstFailed ? firstFailed.seq : rows[rows.length - 1].seq + 1;
+      // Deletes need not be durable before the next publish: a row republished after a crash
+      // carries the same id and is deduplicated by the bus. They batch with later commits.
+      const deleting = this.#store.deleteOutbox(done);
+      this.#deletes = this.#deletes.then(() => deleting);
       this.published += done.length;
       if (done.length < rows.length) {
         const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
