@@ -62,17 +62,20 @@ export class TimerScheduler {
         const due = this.#store.dueTimers(this.#clock.now(), FIRE_BATCH).filter((t) => !this.#inflight.has(key(t.ref, t.id, t.dueAt)));
         if (due.length === 0) break;
         // Deliveries to different actors run in parallel; the host keeps per-actor order.
-        await Promise.all(
+        const results = await Promise.all(
           due.map(async (t) => {
             const k = key(t.ref, t.id, t.dueAt);
             this.#inflight.add(k);
             try {
-              await this.#fire(t);
+              return await this.#fire(t);
             } finally {
               this.#inflight.delete(k);
             }
           }),
         );
+        // A stale row was cancelled by an event whose commit is still pending: yield so that
+        // commit (scheduled with setImmediate) can land instead of spinning on the same row.
+        if (results.every((r) => r.status === 'stale')) await new Promise((r) => setImmediate(r));
       }
     } finally {
       this.#firing = false;

@@ -1,0 +1,114 @@
+/**
+ * The agent actor (key = agentId): presence (offline / available / not ready with a reason),
+ * capacity per media type with blending, offers as reservations it grants or refuses (it is the
+ * single writer of its capacity, so no two queues over-assign it), connected interactions and
+ * after-contact work. Queues learn its routable capacity from `queue.agent_updated` events.
+ */
+import { and, enqueueActions, setup } from 'xstate';
+import type { ActorRef } from '../protocol/actor.js';
+import { agentLogic, type AgentContext, type AgentEvent, type Presence } from './agent-logic.js';
+import { effectActions } from './effects.js';
+import { fxOf, type Enqueue } from './routing-fx.js';
+import type { RoutingDeps } from './routing-config.js';
+
+export type { AgentContext, AgentEvent } from './agent-logic.js';
+
+/** Builds the agent machine over the routing configuration. */
+export function createAgentMachine(deps: RoutingDeps) {
+  const logic = agentLogic(deps);
+  const common = {
+    'agent.offer_requested': { actions: 'handle' },
+    'agent.offer_accepted': { actions: 'handle' },
+    'agent.offer_declined': { actions: 'handle' },
+    'agent.offer_expired': { actions: 'handle' },
+    'agent.offer_rescinded': { actions: 'handle' },
+    'agent.interaction_ended': { actions: 'handle' },
+    'agent.interaction_released': { actions: 'handle' },
+    'agent.wrapup_submitted': { actions: 'handle' },
+    'agent.wrapup_expired': { actions: 'handle' },
+    'agent.transfer_requested': { actions: 'handle' },
+    'agent.config_changed': { actions: 'handle' },
+  } as const;
+  return setup({
+    types: {} as { context: AgentContext; events: AgentEvent; input: { agentId: string } },
+    actions: {
+      ...effectActions,
+      handle: enqueueActions(({ context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any }) => {
+        const patch = logic.handle(context, event, fxOf(enqueue as unknown as Enqueue));
+        if (patch) enqueue.assign(patch as never);
+      }) as never,
+      toPresence: enqueueActions(({ context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any }, params: { presence: Presence }) => {
+        enqueue.assign(logic.enter(context, event, params.presence, fxOf(enqueue as unknown as Enqueue)) as never);
+      }) as never,
+      respondOk: enqueueActions(({ enqueue, context }: { enqueue: Enqueue; context: AgentContext }) => enqueue({ type: 'respond', params: { ok: true, data: { presence: context.presence, reason: context.reason } } })) as never,
+    },
+    guards: {
+      known: ({ context }) => !!deps.config().agents[context.agentId],
+      wantsAvailable: ({ event }) => 'presence' in event && event.presence === 'available',
+      wantsNotReady: ({ event }) => 'presence' in event && event.presence === 'not_ready' && validReason(deps, event),
+      wantsOffline: ({ event }) => 'presence' in event && event.presence === 'offline',
+      timedOut: ({ context, event }) => event.type === 'agent.offer_expired' && !!context.offers[event.offerId],
+    },
+  }).createMachine({
+    id: 'agent',
+    context: ({ input }) => logic.initial(input.agentId),
+    initial: 'offline',
+    states: {
+      offline: {
+        on: {
+          ...common,
+          'agent.logged_in': [
+            { guard: 'known', target: 'available', reenter: true, actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'] },
+            { actions: 'handle' },
+          ],
+          'agent.presence_changed': [
+            { guard: and(['known', 'wantsAvailable']), target: 'available', actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'] },
+            { guard: and(['known', 'wantsNotReady']), target: 'not_ready', actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'] },
+            { guard: 'wantsOffline', actions: 'respondOk' },
+            { actions: 'handle' },
+          ],
+          'agent.logged_out': { actions: 'handle' },
+        },
+      },
+      available: {
+        on: {
+          ...common,
+          'agent.offer_expired': [{ guard: 'timedOut', target: 'not_ready', actions: ['handle', { type: 'toPresence', params: { presence: 'not_ready' } }] }, { actions: 'handle' }],
+          'agent.logged_in': { actions: 'respondOk' },
+          'agent.logged_out': { target: 'offline', actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'] },
+          'agent.presence_changed': [
+            { guard: 'wantsAvailable', actions: 'respondOk' },
+            { guard: 'wantsNotReady', target: 'not_ready', actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'] },
+            { guard: 'wantsOffline', target: 'offline', actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'] },
+            { actions: 'handle' },
+          ],
+        },
+      },
+      not_ready: {
+        on: {
+          ...common,
+          'agent.logged_in': { actions: 'respondOk' },
+          'agent.logged_out': { target: 'offline', actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'] },
+          'agent.presence_changed': [
+            { guard: 'wantsAvailable', target: 'available', actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'] },
+            { guard: 'wantsNotReady', actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'] },
+            { guard: 'wantsOffline', target: 'offline', actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'] },
+            { actions: 'handle' },
+          ],
+        },
+      },
+    },
+  });
+}
+
+function validReason(deps: RoutingDeps, event: AgentEvent): boolean {
+  const reason = (event as { reason?: string }).reason ?? 'Pause';
+  return deps.config().notReadyReasons.includes(reason);
+}
+
+export type AgentMachine = ReturnType<typeof createAgentMachine>;
+
+/** The agent actor's address. */
+export function agentRef(agentId: string): ActorRef {
+  return { type: 'agent', key: agentId };
+}

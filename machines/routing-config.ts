@@ -1,0 +1,140 @@
+/**
+ * The routing configuration as the machines see it (resolved: lookups by id). The engine's
+ * config module validates the operator's file into this shape; machines read it through
+ * `RoutingDeps.config()` at the moment they use it, so an applied change reaches live actors.
+ */
+
+/** Media types an agent's capacity is counted in. */
+export type MediaType = 'message' | 'voice' | 'email' | 'callback';
+
+/** Capacity of one media type and the media types allowed to interrupt it. */
+export interface MediaUtilization {
+  readonly max: number;
+  /** While an interaction of this type is held, new ones of these types may still be offered. */
+  readonly interruptibleBy: readonly MediaType[];
+}
+
+/** Per-agent capacity and blending rules. */
+export interface Utilization {
+  readonly media: Readonly<Partial<Record<MediaType, MediaUtilization>>>;
+  /** Cap on interactions of all media at once. */
+  readonly totalMax: number;
+}
+
+export type SelectionStrategy = 'longest_idle' | 'best_skill' | 'round_robin';
+export type AcwMode = 'optional' | 'mandatory' | 'timeboxed';
+export type AffinityMode = 'any_queue' | 'this_queue' | 'disabled';
+
+/** A bullseye ring: after `timeoutSeconds` in this ring the entry moves out, dropping `skillsToRemove` ('*' = all). */
+export interface Ring {
+  readonly timeoutSeconds: number;
+  readonly skillsToRemove: readonly string[];
+}
+
+export interface QueueConfig {
+  readonly id: string;
+  readonly name: string;
+  readonly mediaType: MediaType;
+  readonly strategy: SelectionStrategy;
+  readonly alertingTimeoutSeconds: number;
+  readonly serviceLevelSeconds: number;
+  readonly rings: readonly Ring[];
+  readonly acw: { readonly mode: AcwMode; readonly timeoutSeconds: number; readonly defaultCode: string };
+  readonly affinity: { readonly mode: AffinityMode; readonly timeoutSeconds: number };
+  /** Disconnect (or re-queue) an idle connected interaction to free the agent's capacity. */
+  readonly inactivity?: { readonly timeoutSeconds: number; readonly action: 'disconnect' | 'requeue' };
+}
+
+export interface AgentConfig {
+  readonly id: string;
+  readonly name: string;
+  /** Skill → proficiency (1–5). */
+  readonly skills: Readonly<Record<string, number>>;
+  readonly queues: readonly string[];
+  readonly utilization: Utilization;
+}
+
+/** What a schedule outcome does: an optional auto-response, then route or end. */
+export interface ScheduleOutcome {
+  readonly autoResponse?: string;
+  readonly action: 'route' | 'end';
+}
+
+export interface OpenHours {
+  /** ISO weekdays, 1 = Monday … 7 = Sunday. */
+  readonly days: readonly number[];
+  /** Local times "HH:MM"; `to` exclusive. */
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface KeywordRule {
+  /** Matches when the text contains any of these words (case-insensitive), or the routing intent equals one of `intents`. */
+  readonly keywords: readonly string[];
+  readonly intents: readonly string[];
+  readonly queueId?: string;
+  readonly skills: readonly string[];
+  readonly priority?: number;
+}
+
+/** The inbound flow of one integration. */
+export interface FlowConfig {
+  /** An integration id, or '*' for every integration without its own flow. */
+  readonly integrationId: string;
+  readonly timeZone: string;
+  readonly emergency: ScheduleOutcome & { readonly active: boolean };
+  readonly specialDays: readonly (ScheduleOutcome & { readonly date: string; readonly name?: string })[];
+  /** Closed periods in local time "YYYY-MM-DDTHH:MM" (from inclusive, to exclusive). */
+  readonly closedPeriods: readonly { readonly from: string; readonly to: string }[];
+  readonly openHours: readonly OpenHours[];
+  readonly closed: ScheduleOutcome;
+  readonly open: ScheduleOutcome;
+  readonly keywordRules: readonly KeywordRule[];
+  readonly defaultQueueId: string;
+  readonly defaultSkills: readonly string[];
+  readonly defaultPriority: number;
+}
+
+export interface CannedResponse {
+  readonly id: string;
+  readonly name: string;
+  readonly text: string;
+}
+
+/** The whole resolved routing configuration. */
+export interface RoutingConfig {
+  readonly version: number;
+  readonly queues: Readonly<Record<string, QueueConfig>>;
+  readonly agents: Readonly<Record<string, AgentConfig>>;
+  readonly flows: Readonly<Record<string, FlowConfig>>;
+  readonly skills: readonly string[];
+  readonly wrapupCodes: readonly string[];
+  readonly notReadyReasons: readonly string[];
+  readonly cannedResponses: Readonly<Record<string, CannedResponse>>;
+}
+
+/** What routing machines are built with: the current configuration, read at use. */
+export interface RoutingDeps {
+  readonly config: () => RoutingConfig;
+}
+
+export const DEFAULT_WRAPUP_CODES = ['Cross Sell', 'Need Follow Up', 'Not Right Skill', 'Processed', 'Terminated', 'Transferred', 'Up Sell'] as const;
+export const DEFAULT_NOT_READY_REASONS = ['Admin Work', 'Lunch', 'Meeting', 'Pause', 'RONA', 'Training'] as const;
+export const DEFAULT_ALERTING_TIMEOUT_SECONDS = 30;
+export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 60;
+/** Genesys-style default: 4 messages, 1 call, voice blocks messages, messages may be interrupted by a call. */
+export const DEFAULT_UTILIZATION: Utilization = {
+  media: {
+    message: { max: 4, interruptibleBy: ['voice'] },
+    voice: { max: 1, interruptibleBy: [] },
+    email: { max: 1, interruptibleBy: ['voice', 'message'] },
+    callback: { max: 1, interruptibleBy: [] },
+  },
+  totalMax: 5,
+};
+
+/** An empty configuration (nothing routable until an operator applies one). */
+export const EMPTY_ROUTING_CONFIG: RoutingConfig = {
+  version: 0, queues: {}, agents: {}, flows: {}, skills: [],
+  wrapupCodes: [...DEFAULT_WRAPUP_CODES], notReadyReasons: [...DEFAULT_NOT_READY_REASONS], cannedResponses: {},
+};
