@@ -87,9 +87,19 @@ describe('LINE webhooks', () => {
 
   it('refuses malformed bodies with 400 and a path', () => {
     const a = createLineAdapter();
-    const cases = ['not json', '{"events":"nope"}', body({ type: 'message', timestamp: 1, webhookEventId: 'x', source: { type: 'user', userId: USER } }), '\xff\xfe'];
-    for (const raw of cases) {
-      expect(() => a.normalize(signed(raw), integration)).toThrowError(expect.objectContaining({ status: 400, code: 'body_invalid' }) as never);
+    const cases: [string | Uint8Array, string, RegExp][] = [
+      ['not json', 'body_malformed', /JSON/],
+      [new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'body_malformed', /UTF-8/],
+      ['{"events":"nope"}', 'body_invalid', /^events:/],
+      [body({ type: 'message', timestamp: 1, webhookEventId: 'x', source: { type: 'user', userId: USER } }), 'body_invalid', /message object/],
+      [body({ type: 'message', timestamp: 'yesterday', webhookEventId: 'x' }), 'body_invalid', /^events\.0\.timestamp/],
+    ];
+    for (const [raw, code, message] of cases) {
+      const req = typeof raw === 'string' ? signed(raw) : { ...signed(''), rawBody: raw };
+      const err = (() => { try { a.normalize(req, integration); } catch (e) { return e; } })();
+      expect(err).toBeInstanceOf(WebhookError);
+      expect(err).toMatchObject({ status: 400, code });
+      expect((err as Error).message).toMatch(message);
     }
   });
 });
