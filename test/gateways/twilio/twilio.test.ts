@@ -72,7 +72,7 @@ describe('Twilio webhooks', () => {
     });
     const [m] = a.normalize(mms, integration);
     expect(m).toMatchObject({ type: 'message.received', messageId: sid(4, 'MM'), kind: 'media', text: 'photo of the damage' });
-    expect((m as { media: unknown[] }).media).toEqual([
+    expect((m as unknown as { media: unknown[] }).media).toEqual([
       { url: expect.stringContaining('/Media/ME111'), id: `ME${'1'.repeat(32)}`, mimeType: 'image/jpeg' },
       { url: expect.stringContaining('/Media/ME222'), id: `ME${'2'.repeat(32)}`, mimeType: 'video/mp4' },
     ]);
