@@ -83,4 +83,6 @@ export interface ChannelAdapter {
   /** Calls the platform's send API for one message part. */
   send(message: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<SendResult>;
   readonly length: LengthRule;
+  /** Optional: a length rule that depends on the integration or message (e.g. a tweet vs. a Facebook comment); `length` otherwise. */
+  lengthFor?(message: OutboundMessage, integration: Integration): LengthRule;
 }

@@ -70,7 +70,10 @@ export interface MessageUnsent extends InboundBase {
 /** Delivery/read receipts from the platform for a message the business sent. */
 export interface ReceiptReceived extends InboundBase {
   readonly type: 'receipt.received';
-  readonly status: 'delivered' | 'read';
+  /** `failed` arrives asynchronously on some channels (WhatsApp statuses, e.g. 131047 outside the window). */
+  readonly status: 'delivered' | 'read' | 'failed';
+  /** Why a `failed` receipt failed, mapped to a Switchboard reason code. */
+  readonly reason?: { readonly code: string; readonly message: string; readonly providerCode?: string };
   /** The provider's message ids the receipt covers (or a watermark time in `at`). */
   readonly providerMessageIds?: readonly string[];
 }

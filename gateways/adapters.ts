@@ -1,0 +1,21 @@
+/** Every channel adapter a gateway can run, by channel. Each channel folder adds its line here. */
+import type { Channel } from '../protocol/channels.js';
+import type { ChannelAdapter } from './channel.js';
+import { instagramAdapter } from './instagram/adapter.js';
+import { lineAdapter } from './line/index.js';
+import { messengerAdapter } from './messenger/adapter.js';
+import { socialAdapter } from './social/adapter.js';
+import { twilioAdapter } from './twilio/index.js';
+import { whatsappAdapter } from './whatsapp/adapter.js';
+import { xAdapter } from './x/adapter.js';
+
+/** The built-in adapters. */
+export const builtinAdapters: Partial<Record<Channel, ChannelAdapter>> = {
+  whatsapp: whatsappAdapter,
+  messenger: messengerAdapter,
+  instagram: instagramAdapter,
+  x: xAdapter,
+  social: socialAdapter,
+  line: lineAdapter,
+  sms: twilioAdapter,
+};

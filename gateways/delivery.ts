@@ -1,0 +1,197 @@
+/**
+ * The delivery worker of one channel: a durable JetStream consumer on `sb.outbound.<channel>` that
+ * applies the length rule, waits for the integration's token bucket, calls the adapter's send with
+ * retries and backoff for transient failures, publishes the delivery status back to the
+ * conversation, and only then acknowledges. Messages of one conversation go out in order.
+ */
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
+import type { Logger } from 'pino';
+import type { DeliveryUpdated, OutboundMessage } from '../protocol/channels.js';
+import { STREAMS, subjects } from '../protocol/subjects.js';
+import { decode } from '../protocol/wire.js';
+import { SendError, type ChannelAdapter, type Integration } from './channel.js';
+import { applyLengthRule } from './length.js';
+import { statusEnvelope, type EnvelopePublisher } from './publisher.js';
+import { DEFAULT_RETRY, backoffMs, type RetryPolicy } from './retry.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** How long JetStream waits for an ack before redelivering (the worker signals progress meanwhile). */
+export const DELIVERY_ACK_WAIT_MS = 60_000;
+/** Sends in flight per worker (across conversations). */
+export const DEFAULT_DELIVERY_CONCURRENCY = 64;
+
+export interface DeliveryWorkerOptions {
+  readonly nc: NatsConnection;
+  readonly adapter: ChannelAdapter;
+  readonly integrations: readonly Integration[];
+  /** Where statuses go (the same publisher webhooks use). */
+  readonly publisher: EnvelopePublisher;
+  readonly fetchImpl?: typeof fetch;
+  readonly retry?: RetryPolicy;
+  readonly now?: () => number;
+  readonly logger?: Logger;
+  readonly concurrency?: number;
+}
+
+/** Sends one message to the provider and reports what happened; the pure part of the worker. */
+export class Deliverer {
+  readonly #o: DeliveryWorkerOptions;
+  readonly #integrations: Map<string, Integration>;
+  readonly #buckets = new Map<string, TokenBucket>();
+  // Parts already sent per message id, so a redelivery after a failed status publish never re-sends them.
+  readonly #sent = new Map<string, string[]>();
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.#o = options;
+    this.#integrations = new Map(options.integrations.filter((i) => i.channel === options.adapter.channel).map((i) => [i.id, i]));
+  }
+
+  /** Delivers `msg` and returns the status to report (sent or failed, never thrown). */
+  async deliver(msg: OutboundMessage, progress: () => void = () => undefined): Promise<DeliveryUpdated> {
+    const now = this.#o.now ?? Date.now;
+    const status = (s: 'sent' | 'failed', extra: Partial<DeliveryUpdated> = {}): DeliveryUpdated => ({ type: 'delivery.updated', messageId: msg.id, status: s, at: now(), ...extra });
+    const integration = this.#integrations.get(msg.integrationId);
+    if (!integration) return status('failed', { reason: { code: 'unknown_integration', message: `no ${this.#o.adapter.channel} integration "${msg.integrationId}" is configured on this gateway` } });
+    try {
+      const rule = this.#o.adapter.lengthFor?.(msg, integration) ?? this.#o.adapter.length;
+      const parts = msg.kind === 'text' && msg.text !== undefined ? applyLengthRule(msg.text, rule) : [undefined];
+      const done = this.#sent.get(msg.id) ?? [];
+      for (let i = done.length; i < parts.length; i++) {
+        const part: OutboundMessage = parts[i] === undefined ? msg : { ...msg, text: parts[i] };
+        const result = await this.#sendWithRetry(part, integration, progress);
+        done.push(result.providerMessageId ?? '');
+        this.#remember(msg.id, done);
+      }
+      const last = done[done.length - 1];
+      return status('sent', last ? { providerMessageId: last } : {});
+    } catch (err) {
+      const e = err instanceof SendError ? err : new SendError('provider_error', String((err as Error)?.message ?? err), false);
+      return status('failed', { reason: { code: e.code, message: e.message, ...(e.providerCode ? { providerCode: e.providerCode } : {}) } });
+    }
+  }
+
+  /** Forgets a delivered message (its status is published). */
+  forget(id: string): void {
+    this.#sent.delete(id);
+  }
+
+  async #sendWithRetry(part: OutboundMessage, integration: Integration, progress: () => void) {
+    const policy = this.#o.retry ?? DEFAULT_RETRY;
+    const fetchImpl = this.#o.fetchImpl ?? fetch;
+    for (let attempt = 1; ; attempt++) {
+      await this.#bucket(integration)?.take();
+      progress();
+      try {
+        return await this.#o.adapter.send(part, integration, fetchImpl);
+      } catch (err) {
+        const retryable = err instanceof SendError ? err.retryable : !(err instanceof TypeError);
+        if (!retryable || attempt >= policy.maxAttempts) throw err;
+        const wait = backoffMs(policy, attempt, err instanceof SendError ? err.retryAfterMs : undefined);
+        this.#o.logger?.info({ id: part.id, attempt, wait, code: (err as SendError).code }, 'send failed; retrying');
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  #bucket(integration: Integration): TokenBucket | undefined {
+    if (!integration.ratePerSecond) return undefined;
+    let b = this.#buckets.get(integration.id);
+    if (!b) this.#buckets.set(integration.id, (b = new TokenBucket(integration.ratePerSecond)));
+    return b;
+  }
+
+  #remember(id: string, parts: string[]): void {
+    this.#sent.set(id, parts);
+    if (this.#sent.size > 10_000) this.#sent.delete(this.#sent.keys().next().value!);
+  }
+}
+
+/** A channel's delivery worker over JetStream. */
+export class DeliveryWorker {
+  readonly #o: DeliveryWorkerOptions;
+  readonly #deliverer: Deliverer;
+  #messages?: ConsumerMessages;
+  // One chain per conversation keeps its messages in order; different conversations run in parallel.
+  readonly #chains = new Map<string, Promise<void>>();
+  #inflight = 0;
+  /** Statuses published since start, by status. */
+  readonly counts = { sent: 0, failed: 0 };
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.#o = options;
+    this.#deliverer = new Deliverer(options);
+  }
+
+  /** The durable consumer's name. */
+  get durableName(): string {
+    return `sb-gw-${this.#o.adapter.channel}`;
+  }
+
+  async start(): Promise<void> {
+    const jsm = await this.#o.nc.jetstreamManager();
+    const name = this.durableName;
+    try {
+      await jsm.consumers.info(STREAMS.effects.name, name);
+    } catch {
+      await jsm.consumers.add(STREAMS.effects.name, {
+        durable_name: name,
+        filter_subject: subjects.outbound(this.#o.adapter.channel),
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(DELIVERY_ACK_WAIT_MS),
+        max_ack_pending: this.#o.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY,
+        max_deliver: -1,
+      });
+    }
+    const consumer = await this.#o.nc.jetstream().consumers.get(STREAMS.effects.name, name);
+    this.#messages = await consumer.consume({ max_messages: this.#o.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY, expires: 5_000, callback: (m) => this.#handle(m) });
+  }
+
+  /** Stops pulling and waits for the messages in hand. */
+  async stop(): Promise<void> {
+    await this.#messages?.close().catch(() => undefined);
+    this.#messages = undefined;
+    while (this.#chains.size > 0) await Promise.all([...this.#chains.values()]);
+  }
+
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  #handle(m: JsMsg): void {
+    let msg: OutboundMessage;
+    try {
+      msg = decode<OutboundMessage>(m.data);
+      if (!msg || typeof msg.id !== 'string' || typeof msg.integrationId !== 'string' || typeof msg.channelUserId !== 'string' || typeof msg.conversationKey !== 'string') {
+        throw new TypeError('an outbound message needs id, integrationId, channelUserId and conversationKey');
+      }
+    } catch (err) {
+      // Undecodable: nobody to report to; terminate so it is not redelivered forever.
+      this.#o.logger?.error({ err, seq: m.seq }, 'outbound message dropped: not an outbound message');
+      m.term();
+      return;
+    }
+    this.#inflight++;
+    const key = msg.conversationKey;
+    const prev = this.#chains.get(key) ?? Promise.resolve();
+    const next = prev.then(() => this.#process(m, msg)).finally(() => {
+      this.#inflight--;
+      if (this.#chains.get(key) === next) this.#chains.delete(key);
+    });
+    this.#chains.set(key, next);
+  }
+
+  async #process(m: JsMsg, msg: OutboundMessage): Promise<void> {
+    const update = await this.#deliverer.deliver(msg, () => m.working());
+    try {
+      await this.#o.publisher.publish([statusEnvelope(msg.conversationKey, update)]);
+      this.#deliverer.forget(msg.id);
+      this.counts[update.status as 'sent' | 'failed']++;
+      m.ack();
+    } catch (err) {
+      // The status is not stored: redeliver later; parts already sent are remembered and not re-sent.
+      this.#o.logger?.warn({ err, id: msg.id }, 'delivery status not published; will retry');
+      m.nak(2_000);
+    }
+  }
+}

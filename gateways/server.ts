@@ -1,0 +1,103 @@
+/**
+ * The gateway HTTP app: `/webhooks/<channel>/<integration id>` for every configured integration.
+ * Order per request: size limit (413) → integration lookup (404) → handshake → signature over
+ * the raw bytes (401) → normalize (400) → publish to JetStream (503 unless acknowledged) → 200.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import type { InboundEvent } from '../protocol/channels.js';
+import { WebhookError, type ChannelAdapter, type Integration, type WebhookRequest } from './channel.js';
+import { PublishUnavailableError, inboundEnvelope, type EnvelopePublisher } from './publisher.js';
+
+/** Default largest webhook body accepted. */
+export const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface GatewayAppOptions {
+  readonly adapters: readonly ChannelAdapter[];
+  readonly integrations: readonly Integration[];
+  readonly publisher: EnvelopePublisher;
+  readonly bodyLimitBytes?: number;
+  /** Stamps `receivedAt` on events (ms since epoch). */
+  readonly now?: () => number;
+  readonly logger?: Logger;
+}
+
+/** Counters a gateway exposes on /healthz. */
+export interface GatewayStats {
+  accepted: number;
+  events: number;
+  refused: number;
+  unavailable: number;
+}
+
+function fail(c: Context, status: number, code: string, message: string): Response {
+  return c.json({ error: { code, message } }, status as 400);
+}
+
+/** Builds the gateway's hono app. */
+export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: GatewayStats } {
+  const limit = o.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES;
+  const now = o.now ?? Date.now;
+  const adapters = new Map(o.adapters.map((a) => [a.channel as string, a]));
+  const integrations = new Map(o.integrations.map((i) => [`${i.channel}/${i.id}`, i]));
+  const stats: GatewayStats = { accepted: 0, events: 0, refused: 0, unavailable: 0 };
+  const app = new Hono();
+
+  app.get('/healthz', (c) => c.json({ ok: true, channels: [...adapters.keys()], stats }));
+  app.use('/webhooks/*', bodyLimit({
+    maxSize: limit,
+    onError: (c) => {
+      stats.refused++;
+      return fail(c, 413, 'body_too_large', `the webhook body is over ${limit} bytes`);
+    },
+  }));
+  app.on(['GET', 'POST'], '/webhooks/:channel/:integration', async (c) => {
+    const adapter = adapters.get(c.req.param('channel'));
+    if (!adapter) {
+      stats.refused++;
+      return fail(c, 404, 'unknown_channel', `this gateway does not serve channel "${c.req.param('channel')}"; it serves ${[...adapters.keys()].join(', ')}`);
+    }
+    const integration = integrations.get(`${adapter.channel}/${c.req.param('integration')}`);
+    if (!integration) {
+      stats.refused++;
+      return fail(c, 404, 'unknown_integration', `no ${adapter.channel} integration "${c.req.param('integration')}" is configured`);
+    }
+    let events: InboundEvent[];
+    let req: WebhookRequest;
+    try {
+      const rawBody = c.req.method === 'POST' ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array();
+      const url = new URL(c.req.url);
+      req = { method: c.req.method, url: integration.webhookUrl ? integration.webhookUrl + url.search : c.req.url, headers: c.req.raw.headers, query: url.searchParams, rawBody };
+      const handshake = adapter.handshake?.(req, integration);
+      if (handshake) return handshake;
+      if (c.req.method !== 'POST') return fail(c, 400, 'handshake_invalid', `a GET must be the ${adapter.channel} verification handshake`);
+      adapter.verify(req, integration);
+      const received = now();
+      events = adapter.normalize(req, integration).map((e) => ({ ...e, receivedAt: received }));
+    } catch (err) {
+      stats.refused++;
+      if (err instanceof WebhookError) return fail(c, err.status, err.code, err.message);
+      // Hostile input must never crash the process: anything else the adapter throws is a bad body.
+      o.logger?.warn({ err, channel: adapter.channel, integration: integration.id }, 'webhook refused: adapter failed on the body');
+      return fail(c, 400, 'body_malformed', `the ${adapter.channel} webhook body could not be read: ${(err as Error)?.message ?? String(err)}`);
+    }
+    try {
+      await o.publisher.publish(events.map(inboundEnvelope));
+    } catch (err) {
+      stats.unavailable++;
+      o.logger?.warn({ err, channel: adapter.channel, integration: integration.id }, 'webhook answered 503: publish not acknowledged');
+      const message = err instanceof PublishUnavailableError ? err.message : 'the message bus is unavailable';
+      return fail(c, 503, 'nats_unavailable', `${message}; retry later`);
+    }
+    stats.accepted++;
+    stats.events += events.length;
+    return adapter.acknowledge?.(req, events) ?? c.json({ ok: true, events: events.length });
+  });
+  app.notFound((c) => fail(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}; webhooks go to /webhooks/<channel>/<integration id>`));
+  app.onError((err, c) => {
+    o.logger?.error({ err }, 'gateway request failed');
+    return fail(c, 500, 'internal_error', 'the gateway failed to handle this request; see its log');
+  });
+  return { app, stats };
+}
