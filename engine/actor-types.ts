@@ -2,12 +2,15 @@
 import type { ActorType } from '../actors/types.js';
 import { counterMachine } from '../machines/counter.machine.js';
 import { conversationActorTypes, type ConversationConfig } from './config/conversation.js';
+import { RoutingConfigHolder, routingActorTypes } from './config/routing.js';
 
 /** Everything a feature's actor types may need at registration (configuration, partitions). */
 export interface ActorTypeContext {
   readonly partitions: number;
   /** Conversation config (threading windows, policy overrides, content filters); defaults when absent. */
   readonly conversation?: ConversationConfig;
+  /** Routing configuration (hot-reloaded: actors read it at use); a fresh empty holder when absent. */
+  readonly routing?: RoutingConfigHolder;
 }
 
 /** The built-in actor types. */
@@ -17,6 +20,8 @@ export function builtinActorTypes(ctx: ActorTypeContext): ActorType[] {
     { name: 'counter', machine: counterMachine },
     // Conversations: conversation, history pages, contacts, identity index.
     ...conversationActorTypes(ctx.conversation),
+    // Routing: agent, queue and interaction actors.
+    ...routingActorTypes(ctx.routing ?? new RoutingConfigHolder()),
   ];
 }
 

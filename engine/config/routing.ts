@@ -168,13 +168,23 @@ export function parseRoutingConfig(input: unknown, version = 1): RoutingConfig {
 export class RoutingConfigHolder implements RoutingDeps {
   #config: RoutingConfig = EMPTY_ROUTING_CONFIG;
   #source: unknown = undefined;
-  readonly #path?: string;
+  #path?: string;
 
   constructor(options: { path?: string; initial?: unknown } = {}) {
     this.#path = options.path;
     if (options.initial !== undefined) this.apply(options.initial);
     else if (this.#path && existsSync(this.#path)) {
       const saved = JSON.parse(readFileSync(this.#path, 'utf8')) as { version: number; source: unknown };
+      this.#config = parseRoutingConfig(saved.source, saved.version);
+      this.#source = saved.source;
+    }
+  }
+
+  /** Persists applied files at `path`; loads it when nothing was applied yet. */
+  attachFile(path: string): void {
+    this.#path = path;
+    if (this.#config.version === 0 && existsSync(path)) {
+      const saved = JSON.parse(readFileSync(path, 'utf8')) as { version: number; source: unknown };
       this.#config = parseRoutingConfig(saved.source, saved.version);
       this.#source = saved.source;
     }
@@ -202,11 +212,20 @@ export class RoutingConfigHolder implements RoutingDeps {
   }
 }
 
+/** A routing actor type carries its holder so the engine's routing API finds the same one. */
+export type RoutingActorType = ActorType & { readonly routing: RoutingDeps };
+
 /** The routing actor types (agent, queue, interaction) over a configuration holder. */
-export function routingActorTypes(deps: RoutingDeps): ActorType[] {
+export function routingActorTypes(deps: RoutingDeps): RoutingActorType[] {
   return [
-    { name: 'agent', machine: createAgentMachine(deps), input: (key: string) => ({ agentId: key }) },
-    { name: 'queue', machine: createQueueMachine(deps), input: (key: string) => ({ queueId: key }) },
-    { name: 'interaction', machine: createInteractionMachine(deps), input: (key: string) => ({ interactionId: key }) },
-  ] as ActorType[];
+    { name: 'agent', machine: createAgentMachine(deps), input: (key: string) => ({ agentId: key }), routing: deps },
+    { name: 'queue', machine: createQueueMachine(deps), input: (key: string) => ({ queueId: key }), routing: deps },
+    { name: 'interaction', machine: createInteractionMachine(deps), input: (key: string) => ({ interactionId: key }), routing: deps },
+  ] as RoutingActorType[];
+}
+
+/** The routing configuration holder of an engine's actor types (undefined if routing is not hosted). */
+export function routingHolderOf(actorTypes: readonly ActorType[]): RoutingConfigHolder | undefined {
+  const t = actorTypes.find((x) => x.name === 'agent') as Partial<RoutingActorType> | undefined;
+  return t?.routing instanceof RoutingConfigHolder ? t.routing : undefined;
 }

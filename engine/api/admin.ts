@@ -1,0 +1,80 @@
+/**
+ * Routing administration: apply the routing configuration (JSON body or a file on the engine
+ * host), read it back, and read a queue's board. Applying tells every configured agent and queue
+ * actor, so live actors re-announce capacity and re-dispatch with the new rules.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { QueueContext } from '../../machines/queue.machine.js';
+import type { RoutingConfig } from '../../machines/routing-config.js';
+import { RoutingConfigError, routingHolderOf, type RoutingConfigHolder } from '../config/routing.js';
+import type { Engine } from '../engine.js';
+import { ApiError } from './errors.js';
+
+const FileBody = z.object({ path: z.string().min(1) }).strict();
+
+/** Mounts the routing admin API. */
+export function routingAdminRoutes(engine: Engine): Hono {
+  const app = new Hono();
+  const found = routingHolderOf(engine.options.actorTypes);
+  // The last applied file survives restarts in the data directory.
+  found?.attachFile(join(engine.options.dataDir, 'routing.json'));
+  const holder = (): RoutingConfigHolder => {
+    if (!found) throw new ApiError(503, 'routing_not_hosted', 'this engine does not host the routing actors');
+    return found;
+  };
+
+  async function apply(c: Context, input: unknown): Promise<Response> {
+    let next: RoutingConfig;
+    try {
+      next = holder().apply(input);
+    } catch (err) {
+      if (err instanceof RoutingConfigError) throw new ApiError(422, 'config_invalid', err.message, err.issues);
+      throw err;
+    }
+    // Tell live actors: agents re-announce (skills, memberships, capacity), queues re-dispatch.
+    await Promise.all([
+      ...Object.keys(next.agents).map((k) => engine.host.send({ type: 'agent', key: k }, { type: 'agent.config_changed' }, `config:${next.version}:agent:${k}`)),
+      ...Object.keys(next.queues).map((k) => engine.host.send({ type: 'queue', key: k }, { type: 'queue.config_changed' }, `config:${next.version}:queue:${k}`)),
+    ]);
+    return c.json({ ok: true, version: next.version, queues: Object.keys(next.queues).length, agents: Object.keys(next.agents).length, flows: Object.keys(next.flows).length });
+  }
+
+  app.put('/admin/routing/config', async (c) => {
+    const input = await c.req.json().catch(() => {
+      throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
+    });
+    return apply(c, input);
+  });
+  app.post('/admin/routing/config/file', async (c) => {
+    const parsed = FileBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) throw new ApiError(400, 'invalid_body', 'send {"path": "<routing config JSON file on the engine host>"}', parsed.error.issues);
+    let text: string;
+    try {
+      text = await readFile(parsed.data.path, 'utf8');
+    } catch (err) {
+      throw new ApiError(422, 'config_file_unreadable', `cannot read ${parsed.data.path}: ${(err as Error).message}`);
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(text);
+    } catch (err) {
+      throw new ApiError(422, 'config_file_invalid_json', `${parsed.data.path} is not valid JSON: ${(err as Error).message}`);
+    }
+    return apply(c, input);
+  });
+  app.get('/admin/routing/config', (c) => c.json({ version: holder().config().version, source: holder().source ?? null, resolved: holder().config() }));
+  app.get('/admin/queues/:queueId', (c) => {
+    const id = c.req.param('queueId');
+    if (!holder().config().queues[id]) throw new ApiError(404, 'unknown_queue', `no queue "${id}" is configured`);
+    const q = engine.host.read({ type: 'queue', key: id })?.context as QueueContext | undefined;
+    return c.json({
+      queueId: id, waiting: q?.waiting.length ?? 0, offering: q?.waiting.filter((e) => e.offer).length ?? 0,
+      oldestEnqueuedAt: q?.waiting.reduce<number | undefined>((m, e) => (m === undefined || e.enqueuedAt < m ? e.enqueuedAt : m), undefined),
+      stats: q?.stats, agents: Object.values(q?.agents ?? {}),
+    });
+  });
+  return app;
+}
