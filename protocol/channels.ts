@@ -19,6 +19,8 @@ export interface MediaItem {
   readonly mimeType?: string;
   readonly caption?: string;
   readonly filename?: string;
+  /** What the platform requires to fetch or decrypt the file (Apple: owner, key, signature). */
+  readonly download?: Readonly<Record<string, string>>;
 }
 
 export interface Location {
