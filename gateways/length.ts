@@ -33,7 +33,7 @@ export function applyLengthRule(text: string, rule: LengthRule): string[] {
   return parts;
 }
 
-// The longest prefix that fits, preferring to end at whitespace in its last fifth.
+// The longest prefix that fits, preferring to end at whitespace in its second half.
 function fitPrefix(text: string, rule: LengthRule): number {
   let lo = 1;
   let hi = text.length;
@@ -45,5 +45,5 @@ function fitPrefix(text: string, rule: LengthRule): number {
   // Never cut a surrogate pair in half.
   if (lo < text.length && /[\uD800-\uDBFF]/.test(text[lo - 1] ?? '')) lo--;
   const space = text.lastIndexOf(' ', lo);
-  return space > lo * 0.8 ? space + 1 : Math.max(lo, 1);
+  return space > lo * 0.5 ? space + 1 : Math.max(lo, 1);
 }
