@@ -72,8 +72,9 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
       const { mspId, businessId } = integration.credentials;
       if (!mspId || !businessId) throw new SendError('integration_misconfigured', `Apple integration ${integration.id} needs credentials.mspId and credentials.businessId`, false);
       const text = textOf(message);
-      // A UUID derived from our id: a retried send carries the same Apple message id.
-      const id = uuidFrom(message.id);
+      // A UUID derived from our id and the part's text: a retried send carries the same Apple message id,
+      // while the parts of a split message (which share message.id) get different ones.
+      const id = uuidFrom(`${message.id}\n${text}`);
       const token = signAppleJwt(integration.secret, { iss: mspId, iat: Math.floor(now() / 1000) });
       const base = (integration.sendBaseUrl ?? APPLE_API_BASE_URL).replace(/\/$/, '');
       let res: Response;

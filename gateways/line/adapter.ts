@@ -90,7 +90,8 @@ export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdap
         if (!(res.status === 400 && /reply token/i.test(err.message))) throw err;
         if (message.replyTo) tokens.delete(message.replyTo);
       }
-      const res = await call(fetchImpl, `${base}/v2/bot/message/push`, token, { to: message.channelUserId, messages }, message.id);
+      // A split message's parts share message.id: the retry key also covers the part's content.
+      const res = await call(fetchImpl, `${base}/v2/bot/message/push`, token, { to: message.channelUserId, messages }, `${message.id}\n${JSON.stringify(messages)}`);
       // 409: this retry key was already accepted, i.e. an earlier attempt was delivered.
       if (res.status === 409) return { providerMessageId: res.headers.get('x-line-accepted-request-id') ?? undefined };
       if (!res.ok) throw await errorOf(res);
@@ -207,7 +208,7 @@ function parseJson<T>(raw: Uint8Array, schema: ZodType<T>): T {
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
   } catch {
-    throw new WebhookError(400, 'body_invalid', 'the body is not UTF-8 JSON');
+    throw new WebhookError(400, 'body_malformed', 'the request body is not valid UTF-8 JSON');
   }
   const r = schema.safeParse(value);
   if (!r.success) {

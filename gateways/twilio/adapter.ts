@@ -40,7 +40,8 @@ export function createTwilioAdapter(options: TwilioAdapterOptions = {}): Channel
       const given = req.headers.get('x-twilio-signature');
       if (!given) throw new WebhookError(401, 'signature_invalid', 'the X-Twilio-Signature header is missing');
       const token = integration.credentials.authToken ?? integration.secret;
-      const url = integration.webhookUrl ?? req.url;
+      // req.url is already the public URL (the server substitutes integration.webhookUrl and keeps the query).
+      const url = req.url;
       const query = new URL(url).searchParams;
       const hash = query.get('bodySHA256');
       // JSON callbacks: the URL (with bodySHA256) is signed and the body must match that hash.

@@ -112,6 +112,9 @@ describe('Apple send (fake mspgw.push.apple.com)', () => {
     const r2 = await a.send(out(), int(), fetch);
     expect(r1.providerMessageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(r2.providerMessageId).toBe(r1.providerMessageId);
+    // The second part of a split message (same message id, other text) gets its own Apple id.
+    const part2 = await a.send(out({ text: 'part two' }), int(), fetch);
+    expect(part2.providerMessageId).not.toBe(r1.providerMessageId);
     const req = fake.requests[0]!;
     expect(req.path).toBe('/v1/message');
     const token = String(req.headers.authorization).replace(/^Bearer /, '');

@@ -139,6 +139,18 @@ describe('LINE send (fake api.line.me)', () => {
     expect(fake.requests.map((q) => q.path)).toEqual(['/v2/bot/message/reply', '/v2/bot/message/push']);
   });
 
+  it('gives each part of a split message its own retry key, and a retried part the same one', async () => {
+    const a = createLineAdapter();
+    fake.handler = () => ({ status: 200, body: { sentMessages: [{ id: '1' }] } });
+    fake.requests.length = 0;
+    await a.send(msg({ id: 'split', text: 'part one' }), int(), fetch);
+    await a.send(msg({ id: 'split', text: 'part two' }), int(), fetch);
+    await a.send(msg({ id: 'split', text: 'part one' }), int(), fetch);
+    const keys = fake.requests.map((r) => r.headers['x-line-retry-key']);
+    expect(keys[0]).not.toBe(keys[1]);
+    expect(keys[2]).toBe(keys[0]);
+  });
+
   it('treats 409 on a push retry key as already delivered', async () => {
     const a = createLineAdapter();
     fake.handler = () => ({ status: 409, body: { message: 'The retry key is already accepted' }, headers: { 'x-line-accepted-request-id': 'req-1' } });
