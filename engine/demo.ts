@@ -1,4 +1,158 @@
-/** `switchboard demo`: placeholder until the demo scenario lands. */
-export async function demoCommand(_argv: string[]): Promise<void> {
-  throw new Error('the demo is not built yet');
+/**
+ * `switchboard demo`: a single-node engine (embedded nats-server, virtual clock), a WhatsApp
+ * gateway in front of a local fake WhatsApp provider, and a scripted customer and agent you can
+ * watch: offer → accept → reply → wrap-up; 10 h later the same agent (last-agent affinity);
+ * 25 h later a free-form reply refused and a template accepted; 73 h later a new interaction.
+ * The engine stays up afterwards so you can poke its API.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from './logger.js';
+import { startEngineNode, stopOnSignals } from './node.js';
+import { startDemoChannel, type DemoChannel } from './demo-channel.js';
+
+const HOUR = 3_600_000;
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+const say = (who: string, line: string): void => out(`  ${who.padEnd(10)} ${line}`);
+
+const ROUTING = {
+  queues: [{ id: 'support', alertingTimeoutSeconds: 60, acw: { mode: 'mandatory' }, affinity: { mode: 'any_queue', timeoutSeconds: 90 } }],
+  agents: [{ id: 'ana', queues: ['support'] }, { id: 'bob', queues: ['support'] }],
+  flows: [{ integrationId: '*', defaultQueueId: 'support' }],
+  cannedResponses: [{ id: 'greet', name: 'Greeting', text: 'Hi {{name}}, this is Ana. Let me check your order.' }],
+};
+
+export async function demoCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string', default: join('.data', 'demo') },
+      http: { type: 'string', default: '8080' },
+      'gateway-http': { type: 'string', default: '8090' },
+      exit: { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'warn' },
+    },
+  });
+  rmSync(values.data, { recursive: true, force: true });
+  const logger = createLogger({ level: values['log-level'] });
+  out('Switchboard demo — starting a single-node engine with its embedded nats-server (virtual clock)…');
+  const node = await startEngineNode({ dataDir: values.data, httpPort: Number(values.http), virtualClock: true, virtualStart: Date.now(), logger });
+  const base = `http://127.0.0.1:${node.httpPort}`;
+  const channel: DemoChannel = await startDemoChannel({ natsUrl: node.engine.natsUrl, gatewayPort: Number(values['gateway-http']), logger, now: () => node.engine.clock.now(), onProviderSend: (m) => say('whatsapp', `→ customer's phone: ${m}`) });
+  const stopAll = async (): Promise<void> => {
+    await channel.stop();
+    await node.stop();
+  };
+  stopOnSignals(logger, stopAll);
+  out(`engine http ${base} · gateway ${channel.gatewayUrl} · nats ${node.engine.natsUrl}\n`);
+
+  const call = async (method: string, path: string, body?: unknown): Promise<Record<string, any>> => {
+    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return (await res.json()) as Record<string, any>;
+  };
+  const waitFor = async <T>(what: string, pick: () => T | undefined): Promise<T> => {
+    for (let i = 0; i < 500; i++) {
+      const v = pick();
+      if (v) return v;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`demo: timed out waiting for ${what}`);
+  };
+  const advance = async (ms: number, why: string): Promise<void> => {
+    await call('POST', '/admin/clock/advance', { ms });
+    out(`\n— ${ms / HOUR} hours pass (virtual clock): ${why}`);
+  };
+  const settled = async (): Promise<void> => {
+    // The conversation actor takes the wrap-up asynchronously (through NATS).
+    await waitFor('wrap-up reaching the conversation', () => {
+      const cur = (node.engine.host.read({ type: 'conversation', key: channel.conversationKey })?.context as { current?: { agentId?: string; lastAgentId?: string } } | undefined)?.current;
+      return cur?.lastAgentId && !cur.agentId ? true : undefined;
+    });
+  };
+
+  out('1. Routing configuration applied: queue "support", agents ana and bob');
+  await call('PUT', '/admin/routing/config', ROUTING);
+  await call('POST', '/agents/ana/login');
+  say('ana', 'logs in (available)');
+  const feed = agentFeed(`${base}/agents/ana/events`);
+  await waitFor('agent feed', () => feed.events.find((e) => e.event === 'snapshot'));
+
+  out('\n2. A customer writes on WhatsApp (a signed webhook into the gateway → JetStream → engine)');
+  await channel.customerWrites('Hello, my order #1234 is late');
+  const offer = await waitFor('offer', () => feed.events.find((e) => e.event === 'offer'));
+  say('ana', `is offered interaction ${offer.data.interactionId}`);
+  const accepted = await call('POST', `/agents/ana/offers/${offer.data.offerId}/accept`);
+  const interactionId = accepted.interactionId as string;
+  say('ana', 'accepts');
+  const sent = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, { cannedResponseId: 'greet', params: { name: 'Sam' } });
+  say('ana', `replies with a canned response: ${sent.ok ? 'sent' : JSON.stringify(sent.error)}`);
+  await channel.delivered(1);
+  await call('POST', `/agents/ana/interactions/${interactionId}/wrapup`, { code: 'Processed' });
+  say('ana', 'wraps up with code "Processed"');
+  await settled();
+
+  await advance(10 * HOUR, 'the customer writes again inside the 72 h threading window');
+  await channel.customerWrites('Thanks! One more question about delivery');
+  const offer2 = await waitFor('affinity offer', () => feed.events.find((e) => e.event === 'offer' && e.data.offerId !== offer.data.offerId));
+  say('ana', `is offered the same interaction first (last-agent affinity): ${offer2.data.interactionId === interactionId}`);
+  await call('POST', `/agents/ana/offers/${offer2.data.offerId}/accept`);
+
+  await advance(25 * HOUR, "WhatsApp's 24 h customer-service window has closed");
+  const refused = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, { text: 'Your parcel ships tomorrow.' });
+  say('ana', `tries free text → refused: ${refused.error?.code} (${refused.error?.message})`);
+  const template = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, { kind: 'template', template: { name: 'order_update', language: 'en', params: ['1234'] } });
+  say('ana', `sends an approved template → ${template.ok ? 'accepted' : JSON.stringify(template.error)}`);
+  await channel.delivered(2);
+  await call('POST', `/agents/ana/interactions/${interactionId}/wrapup`, { code: 'Need Follow Up' });
+  await settled();
+
+  await advance(73 * HOUR, 'past the 72 h threading window');
+  await channel.customerWrites('Hi, it is me again, new topic');
+  const offer3 = await waitFor('new interaction offer', () => feed.events.find((e) => e.event === 'offer' && e.data.interactionId !== interactionId));
+  say('ana', `is offered a NEW interaction ${offer3.data.interactionId}`);
+
+  const conv = await call('GET', `/conversations/${encodeURIComponent(channel.conversationKey)}`);
+  const contactId = conv.contactId ?? conv.conversation?.contactId;
+  const history = contactId ? await call('GET', `/contacts/${encodeURIComponent(contactId)}/history`) : conv;
+  out('\n3. The contact\'s history (GET /contacts/:id/history):');
+  for (const e of (history.entries ?? []) as Record<string, any>[]) {
+    const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 16);
+    const what = e.text ?? (e.template ? `[template ${e.template.name}]` : '');
+    out(`  ${when}  ${String(e.interactionId ?? '').padEnd(24)} ${String(e.direction).padEnd(8)} ${String(e.kind).padEnd(20)} ${what}${e.status ? `  (${e.status})` : ''}`);
+  }
+  feed.close();
+
+  out(`\nDemo done. The engine keeps running: try
+  curl -s ${base}/readyz
+  curl -s ${base}/admin/queues/support
+  curl -s ${base}/agents/ana
+Ctrl-C stops everything.`);
+  if (values.exit) await stopAll();
+}
+
+/** Reads an agent's server-sent events. */
+function agentFeed(url: string): { events: { event: string; data: Record<string, any> }[]; close: () => void } {
+  const events: { event: string; data: Record<string, any> }[] = [];
+  const ctrl = new AbortController();
+  void (async () => {
+    const res = await fetch(url, { signal: ctrl.signal });
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += dec.decode(value, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const ev = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (ev && data) events.push({ event: ev, data: JSON.parse(data) });
+      }
+    }
+  })().catch(() => undefined);
+  return { events, close: () => ctrl.abort() };
 }
