@@ -92,7 +92,7 @@ describe('hostile input', () => {
       const adapter = builtinAdapters[integration.channel]!;
       const { post } = testApp(adapter, [integration]);
       for (const body of samples) {
-        const sig = integration.channel === 'x' || integration.channel === 'social' ? { 'x-twitter-webhooks-signature': xSignature(body, 's') } : { 'x-hub-signature-256': metaSignature(body, 's') };
+        const sig: Record<string, string> = integration.channel === 'x' || integration.channel === 'social' ? { 'x-twitter-webhooks-signature': xSignature(body, 's') } : { 'x-hub-signature-256': metaSignature(body, 's') };
         const res = await post(`/webhooks/${integration.channel}/i`, body, sig);
         expect([200, 400], body.slice(0, 60)).toContain(res.status);
         if (res.status === 400) expect((await res.json()).error.code).toMatch(/^body_/);
