@@ -5,6 +5,7 @@ import { appleAdapter } from './apple/index.js';
 import { instagramAdapter } from './instagram/adapter.js';
 import { lineAdapter } from './line/index.js';
 import { messengerAdapter } from './messenger/adapter.js';
+import { openAdapter } from './open/index.js';
 import { socialAdapter } from './social/adapter.js';
 import { telegramAdapter } from './telegram/index.js';
 import { twilioAdapter } from './twilio/index.js';
@@ -22,4 +23,5 @@ export const builtinAdapters: Partial<Record<Channel, ChannelAdapter>> = {
   sms: twilioAdapter,
   telegram: telegramAdapter,
   apple: appleAdapter,
+  open: openAdapter,
 };

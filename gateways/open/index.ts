@@ -1,0 +1,3 @@
+/** Open messaging channel (Genesys Cloud Open Messaging compatible): adapter and signature helper. */
+export { createOpenAdapter, openAdapter, openSignature } from './adapter.js';
+export type { OpenAdapterOptions } from './adapter.js';
