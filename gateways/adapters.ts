@@ -9,6 +9,7 @@ import { openAdapter } from './open/index.js';
 import { socialAdapter } from './social/adapter.js';
 import { telegramAdapter } from './telegram/index.js';
 import { twilioAdapter } from './twilio/index.js';
+import { webAdapter } from './web/index.js';
 import { whatsappAdapter } from './whatsapp/adapter.js';
 import { xAdapter } from './x/adapter.js';
 
@@ -24,4 +25,5 @@ export const builtinAdapters: Partial<Record<Channel, ChannelAdapter>> = {
   telegram: telegramAdapter,
   apple: appleAdapter,
   open: openAdapter,
+  web: webAdapter,
 };

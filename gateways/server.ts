@@ -21,6 +21,8 @@ export interface GatewayAppOptions {
   /** Stamps `receivedAt` on events (ms since epoch). */
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Sub-apps mounted at the root before the webhook route, so their middleware (CORS) wraps it: web messaging's routes. */
+  readonly routes?: readonly Hono[];
 }
 
 /** Counters a gateway exposes on /healthz. */
@@ -45,6 +47,7 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
   const app = new Hono();
 
   app.get('/healthz', (c) => c.json({ ok: true, channels: [...adapters.keys()], stats }));
+  for (const sub of o.routes ?? []) app.route('/', sub);
   app.use('/webhooks/*', bodyLimit({
     maxSize: limit,
     onError: (c) => {
