@@ -113,6 +113,7 @@ export class DeliveryWorker {
   #messages?: ConsumerMessages;
   // One chain per conversation keeps its messages in order; different conversations run in parallel.
   readonly #chains = new Map<string, Promise<void>>();
+  readonly #working = new Set<string>();
   #inflight = 0;
   /** Statuses published since start, by status. */
   readonly counts = { sent: 0, failed: 0 };
@@ -171,10 +172,18 @@ export class DeliveryWorker {
       m.term();
       return;
     }
+    // A redelivery of a message still being worked on (ack_wait passed) must not send it twice.
+    if (this.#working.has(msg.id)) return;
+    this.#working.add(msg.id);
     this.#inflight++;
+    // Waiting behind the conversation's earlier messages, the token bucket or a backoff all count
+    // as progress: tell JetStream so it does not redeliver meanwhile.
+    const heartbeat = setInterval(() => m.working(), DELIVERY_ACK_WAIT_MS / 4);
     const key = msg.conversationKey;
     const prev = this.#chains.get(key) ?? Promise.resolve();
     const next = prev.then(() => this.#process(m, msg)).finally(() => {
+      clearInterval(heartbeat);
+      this.#working.delete(msg.id);
       this.#inflight--;
       if (this.#chains.get(key) === next) this.#chains.delete(key);
     });
