@@ -104,7 +104,9 @@ export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdap
 export const lineAdapter = createLineAdapter();
 
 function normalizeEvent(e: LineEvent, integrationId: string, receivedAt: number): InboundEvent | undefined {
-  const channelUserId = e.source?.userId ?? e.source?.groupId ?? e.source?.roomId;
+  // A group or room is one conversation (replies are pushed to it); a 1:1 chat is keyed by the user.
+  const s = e.source;
+  const channelUserId = s?.type === 'group' ? s.groupId : s?.type === 'room' ? s.roomId : s?.userId;
   if (!channelUserId) return undefined; // e.g. events without a source: nothing to route
   const base = { channel: 'line' as const, integrationId, channelUserId, messageId: e.webhookEventId, at: e.timestamp, receivedAt };
   switch (e.type) {

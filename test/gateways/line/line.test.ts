@@ -57,7 +57,8 @@ describe('LINE webhooks', () => {
       common('01HA0000000000000000F0LL0W', { type: 'follow', replyToken: 'tok-f', follow: { isUnblocked: false } }),
       common('01HA000000000000000UNF0LL0', { type: 'unfollow' }),
       common('01HA00000000000000000UNSND', { type: 'unsend', unsend: { messageId: '325708' } }),
-      common('01HA000000000000000000J0IN', { type: 'join', replyToken: 'tok-j', source: { type: 'group', groupId: 'C4af4980629', userId: USER } }),
+      common('01HA000000000000000000J0IN', { type: 'join', replyToken: 'tok-j', source: { type: 'group', groupId: 'C4af4980629' } }),
+      common('01HA0000000000000000GR0UPM', { type: 'message', replyToken: 'tok-g', source: { type: 'group', groupId: 'C4af4980629', userId: USER }, message: { id: '325711', type: 'text', text: 'group hi' } }),
     );
     const events = a.normalize(signed(raw), integration);
     const base = { channel: 'line', integrationId: 'line-main', channelUserId: USER, at: 1_700_000_000_000, receivedAt: 1_700_000_000_500 };
@@ -71,6 +72,7 @@ describe('LINE webhooks', () => {
       { ...base, type: 'contact.followed', messageId: '01HA0000000000000000F0LL0W' },
       { ...base, type: 'contact.unfollowed', messageId: '01HA000000000000000UNF0LL0' },
       { ...base, type: 'message.unsent', messageId: '01HA00000000000000000UNSND', unsentMessageId: '325708' },
+      { ...base, channelUserId: 'C4af4980629', type: 'message.received', messageId: '01HA0000000000000000GR0UPM', kind: 'text', text: 'group hi' },
     ]);
     expect(a.replyTokenFor('01HA000000000000000000TEXT')).toBe('tok-text');
   });
