@@ -115,6 +115,7 @@ export class DeliveryWorker {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #working = new Set<string>();
   #inflight = 0;
+  #stopped = false;
   /** Statuses published since start, by status. */
   readonly counts = { sent: 0, failed: 0 };
 
@@ -128,7 +129,24 @@ export class DeliveryWorker {
     return `sb-gw-${this.#o.adapter.channel}`;
   }
 
+  /** Creates the durable consumer and starts pulling; waits (retrying each second) until the engine has created SB_EFFECTS. */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#ensureConsumer();
+        break;
+      } catch (err) {
+        if (this.#stopped) return;
+        this.#o.logger?.warn({ err, attempt, stream: STREAMS.effects.name }, 'delivery consumer not ready (is the engine up? it creates the streams); retrying');
+        await new Promise((r) => setTimeout(r, 1_000));
+        if (this.#stopped) return;
+      }
+    }
+    const consumer = await this.#o.nc.jetstream().consumers.get(STREAMS.effects.name, this.durableName);
+    this.#messages = await consumer.consume({ max_messages: this.#o.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY, expires: 5_000, callback: (m) => this.#handle(m) });
+  }
+
+  async #ensureConsumer(): Promise<void> {
     const jsm = await this.#o.nc.jetstreamManager();
     const name = this.durableName;
     try {
@@ -144,12 +162,11 @@ export class DeliveryWorker {
         max_deliver: -1,
       });
     }
-    const consumer = await this.#o.nc.jetstream().consumers.get(STREAMS.effects.name, name);
-    this.#messages = await consumer.consume({ max_messages: this.#o.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY, expires: 5_000, callback: (m) => this.#handle(m) });
   }
 
   /** Stops pulling and waits for the messages in hand. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     await this.#messages?.close().catch(() => undefined);
     this.#messages = undefined;
     while (this.#chains.size > 0) await Promise.all([...this.#chains.values()]);

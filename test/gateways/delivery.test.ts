@@ -125,3 +125,25 @@ async function readStatuses(nc: Awaited<ReturnType<typeof connectNats>>, n: numb
   for await (const m of iter) found.push(decode(m.data));
   return found;
 }
+
+describe('delivery worker started before the engine', () => {
+  it('waits until the streams exist, then delivers', async () => {
+    const { startNatsServer } = await import('../../engine/nats-server.js');
+    const { tempDir } = await import('../support/tmp.js');
+    const server = await startNatsServer({ dir: `${tempDir('sb-late-')}/nats` });
+    const provider = await startFakeProvider(() => ({ status: 200, body: { recipient_id: 'u1', message_id: 'm_late' } }));
+    const config = parseGatewayConfig({ integrations: [{ id: 'page1', channel: 'messenger', secret: 's', credentials: { accessToken: 't' }, sendBaseUrl: provider.url }] });
+    const starting = startGateway({ config, natsUrl: server.url, httpPort: 0 });
+    await new Promise((r) => setTimeout(r, 1_500)); // the worker is retrying: no stream yet
+    const nc = await connectNats(server.url, 'engine-standin');
+    await ensureStreams(await nc.jetstreamManager());
+    const gw = await starting;
+    await nc.jetstream().publish(subjects.outbound('messenger'), encode(out('late1', 'messenger', 'page1')), { msgID: 'out-late1' });
+    const [status] = await readStatuses(nc, 1);
+    expect(status.event).toMatchObject({ messageId: 'late1', status: 'sent', providerMessageId: 'm_late' });
+    await gw.stop();
+    await nc.close();
+    await provider.close();
+    await server.stop();
+  });
+});
