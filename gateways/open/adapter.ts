@@ -57,10 +57,15 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
       if (kind === 'receipt') {
         const r = parse(value, openReceipt);
         const status = r.status.toLowerCase();
-        if (status !== 'delivered' && status !== 'read') return [];
+        // Published/Sent/Removed carry nothing the conversation needs; Failed is how middleware reports a refusal.
+        if (status !== 'delivered' && status !== 'read' && status !== 'failed') return [];
+        const why = r.reasons?.[0];
+        const reason = status === 'failed'
+          ? { code: 'delivery_failed', message: why?.message ?? 'the middleware could not deliver the message', ...(why?.code ? { providerCode: why.code } : {}) }
+          : undefined;
         return [{
           type: 'receipt.received', channel: 'open', integrationId: integration.id, channelUserId: r.channel.to.id,
-          messageId: `receipt:${r.id}:${status}`, at: time(r.channel.time, 'channel.time'), receivedAt, status, providerMessageIds: [r.id],
+          messageId: `receipt:${r.id}:${status}`, at: time(r.channel.time, 'channel.time'), receivedAt, status, providerMessageIds: [r.id], ...(reason ? { reason } : {}),
         }];
       }
       const m = parse(value, openMessage);

@@ -174,11 +174,28 @@ function mediaOf(p: Map<string, string>): MediaItem[] {
 function statusEvents(p: Map<string, string>, sid: string, status: string, integrationId: string, receivedAt: number): InboundEvent[] {
   const to = p.get('To');
   if (!to) throw new WebhookError(400, 'body_invalid', 'To: a status callback needs the recipient');
-  if (status !== 'delivered' && status !== 'read') return []; // queued/sending/sent come back from the send call; failures: see report
+  // queued/sending/sent are known from the send call; undelivered and failed arrive only here.
+  const mapped = status === 'delivered' || status === 'read' ? status : status === 'failed' || status === 'undelivered' ? 'failed' : undefined;
+  if (!mapped) return [];
+  const errorCode = p.get('ErrorCode');
+  const reason = mapped === 'failed' ? { ...asyncFailure(errorCode, status), ...(errorCode ? { providerCode: errorCode } : {}) } : undefined;
   return [{
     type: 'receipt.received', channel: 'sms', integrationId, channelUserId: to, messageId: `${sid}:${status}`,
-    at: receivedAt, receivedAt, status, providerMessageIds: [sid],
+    at: receivedAt, receivedAt, status: mapped, providerMessageIds: [sid], ...(reason ? { reason } : {}),
   }];
+}
+
+/** Reason codes of asynchronous delivery failures (Twilio error codes in status callbacks). */
+function asyncFailure(code: string | undefined, status: string): { code: string; message: string } {
+  switch (code) {
+    case '21610': return { code: 'opted_out', message: 'the recipient replied STOP; nothing is delivered until START' };
+    case '30003': return { code: 'recipient_unreachable', message: 'the handset is off or out of coverage (30003)' };
+    case '30005': return { code: 'recipient_invalid', message: 'the number does not exist (30005)' };
+    case '30006': return { code: 'recipient_invalid', message: 'a landline or an unreachable carrier (30006)' };
+    case '30007': return { code: 'carrier_filtered', message: 'the carrier filtered the message as spam (30007)' };
+    case '30008': return { code: 'provider_error', message: 'unknown delivery error (30008)' };
+    default: return { code: 'delivery_failed', message: `Twilio reports the message ${status}${code ? ` with error ${code}` : ''}` };
+  }
 }
 
 /** Twilio REST errors are `{code, message, more_info, status}`. */

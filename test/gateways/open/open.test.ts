@@ -55,6 +55,9 @@ describe('open messaging inbound (Genesys Open Messaging formats)', () => {
       at: Date.parse('2026-01-01T12:00:01.000Z'), receivedAt: NOW, status: 'delivered', providerMessageIds: ['out-7.abcd1234'],
     }]);
     expect(a.normalize(signed(receipt('Read')), integration)[0]).toMatchObject({ status: 'read' });
+    const failed = a.normalize(signed({ ...receipt('Failed'), reasons: [{ code: 'RecipientOptedOut', message: 'The customer opted out' }] }), integration);
+    expect(failed[0]).toMatchObject({ status: 'failed', messageId: 'receipt:out-7.abcd1234:failed', reason: { code: 'delivery_failed', message: 'The customer opted out', providerCode: 'RecipientOptedOut' } });
+    expect(a.normalize(signed(receipt('Published')), integration)).toEqual([]);
     expect(a.normalize(signed({ channel: { from: { id: 'cust-42', idType: 'Opaque' }, time: '2026-01-01T12:00:00.000Z' }, events: [{ eventType: 'Typing', typing: { type: 'On' } }] }), integration)).toEqual([]);
   });
 

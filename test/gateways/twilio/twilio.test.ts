@@ -103,6 +103,8 @@ describe('Twilio webhooks', () => {
     const status = (s: string) => a.normalize(inbound({ MessageSid: sid(7), SmsSid: sid(7), MessageStatus: s, SmsStatus: s, To: '+15555550123', From: '+15555550100' }), integration);
     expect(status('delivered')).toEqual([{ type: 'receipt.received', channel: 'sms', integrationId: 'sms-main', channelUserId: '+15555550123', messageId: `${sid(7)}:delivered`, at: NOW, receivedAt: NOW, status: 'delivered', providerMessageIds: [sid(7)] }]);
     expect(status('sent')).toEqual([]);
+    const failed = a.normalize(inbound({ MessageSid: sid(8), MessageStatus: 'undelivered', ErrorCode: '30007', To: '+15555550123', From: '+15555550100' }), integration);
+    expect(failed).toEqual([{ type: 'receipt.received', channel: 'sms', integrationId: 'sms-main', channelUserId: '+15555550123', messageId: `${sid(8)}:undelivered`, at: NOW, receivedAt: NOW, status: 'failed', providerMessageIds: [sid(8)], reason: { code: 'carrier_filtered', message: expect.stringContaining('spam'), providerCode: '30007' } }]);
   });
 
   it('gives a replayed webhook the same dedupe id', () => {
