@@ -33,4 +33,5 @@ export const appleMessage = z.looseObject({
   interactiveDataRef: z.looseObject({ url: z.string(), title: z.string().optional() }).optional(),
 });
 
+/** A parsed Apple Messages for Business message. */
 export type AppleMessage = z.infer<typeof appleMessage>;

@@ -45,4 +45,5 @@ export const lineWebhookBody = z.looseObject({
   events: z.array(lineEvent),
 });
 
+/** One parsed LINE webhook event. */
 export type LineEvent = z.infer<typeof lineEvent>;

@@ -60,5 +60,7 @@ export const openEvent = z.looseObject({
   events: z.array(z.looseObject({ eventType: z.string() })),
 });
 
+/** A parsed open-messaging inbound message. */
 export type OpenMessage = z.infer<typeof openMessage>;
+/** A parsed open-messaging receipt. */
 export type OpenReceipt = z.infer<typeof openReceipt>;

@@ -62,5 +62,7 @@ export const telegramUpdate = z.looseObject({
   }).optional(),
 });
 
+/** A parsed Telegram message. */
 export type TelegramMessage = z.infer<typeof telegramMessage>;
+/** A parsed Telegram update. */
 export type TelegramUpdate = z.infer<typeof telegramUpdate>;
