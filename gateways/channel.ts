@@ -85,4 +85,6 @@ export interface ChannelAdapter {
   readonly length: LengthRule;
   /** Optional: a length rule that depends on the integration or message (e.g. a tweet vs. a Facebook comment); `length` otherwise. */
   lengthFor?(message: OutboundMessage, integration: Integration): LengthRule;
+  /** Optional: the provider's default outbound rate when an integration sets no `ratePerSecond`. */
+  readonly defaultRatePerSecond?: number;
 }

@@ -13,7 +13,7 @@ import { SendError, type ChannelAdapter, type Integration } from './channel.js';
 import { applyLengthRule } from './length.js';
 import { statusEnvelope, type EnvelopePublisher } from './publisher.js';
 import { DEFAULT_RETRY, backoffMs, type RetryPolicy } from './retry.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket, type BucketClock } from './token-bucket.js';
 
 /** How long JetStream waits for an ack before redelivering (the worker signals progress meanwhile). */
 export const DELIVERY_ACK_WAIT_MS = 60_000;
@@ -31,6 +31,8 @@ export interface DeliveryWorkerOptions {
   readonly now?: () => number;
   readonly logger?: Logger;
   readonly concurrency?: number;
+  /** Time source of the token buckets (tests inject a fake one). */
+  readonly bucketClock?: BucketClock;
 }
 
 /** Sends one message to the provider and reports what happened; the pure part of the worker. */
@@ -94,9 +96,10 @@ export class Deliverer {
   }
 
   #bucket(integration: Integration): TokenBucket | undefined {
-    if (!integration.ratePerSecond) return undefined;
+    const rate = integration.ratePerSecond ?? this.#o.adapter.defaultRatePerSecond;
+    if (!rate) return undefined;
     let b = this.#buckets.get(integration.id);
-    if (!b) this.#buckets.set(integration.id, (b = new TokenBucket(integration.ratePerSecond)));
+    if (!b) this.#buckets.set(integration.id, (b = new TokenBucket(rate, undefined, this.#o.bucketClock)));
     return b;
   }
 

@@ -94,6 +94,8 @@ function toEvent(m: WaMessage, integration: Integration, names: Map<string, stri
 export const whatsappAdapter: ChannelAdapter = {
   channel: 'whatsapp',
   length: { max: 4096, unit: 'chars', split: true },
+  // Cloud API default throughput per business phone number.
+  defaultRatePerSecond: 80,
   handshake: metaHandshake,
   verify: verifyMetaSignature,
   normalize(req: WebhookRequest, integration: Integration): InboundEvent[] {

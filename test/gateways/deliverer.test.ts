@@ -58,4 +58,13 @@ describe('Deliverer', () => {
     expect((await d.deliver(msg('greetings world'))).status).toBe('sent');
     expect(sent).toEqual(['greetings', 'world']);
   });
+
+  it('waits for the integration\'s token bucket: 2/s lets two through, then paces the rest', async () => {
+    const { a, sent } = adapter((t) => `p-${t}`);
+    const clock = { t: 0, sleeps: [] as number[], now() { return this.t; }, async sleep(ms: number) { this.sleeps.push(ms); this.t += ms; } };
+    const d = new Deliverer({ nc: undefined as never, adapter: a, integrations: [{ ...integration, ratePerSecond: 2 }], publisher: { publish: async () => undefined }, bucketClock: clock });
+    for (const id of ['a', 'b', 'c', 'd']) await d.deliver({ ...msg(id), id });
+    expect(sent).toEqual(['a', 'b', 'c', 'd']);
+    expect(clock.sleeps).toEqual([500, 500]);
+  });
 });
