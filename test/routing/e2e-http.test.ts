@@ -72,7 +72,7 @@ describe('routing end to end through the HTTP API', () => {
     const customerWrites = async (text: string) => {
       const messageId = `wamid.${++n}`;
       const event: MessageReceived = { type: 'message.received', channel: 'whatsapp', integrationId: 'wa1', channelUserId: user, messageId, at: node.engine.clock.now(), kind: 'text', text };
-      await publishEnvelope(js, { id: `whatsapp:wa1:${messageId}`, to: { type: 'conversation', key }, event }, partitionOf(key));
+      await publishEnvelope(js, { id: `whatsapp:wa1:${messageId}`, to: { type: 'conversation', key }, event: { ...event } }, partitionOf(key));
     };
     /** Waits until the conversation actor has taken the wrap-up (its current interaction names the last agent). */
     const convSettled = async (agentId: string) => {
