@@ -10,6 +10,7 @@ import { DeliveryWorker } from './delivery.js';
 import { JetStreamPublisher } from './publisher.js';
 import type { RetryPolicy } from './retry.js';
 import { createGatewayApp, type GatewayStats } from './server.js';
+import { openRoutes } from './open/index.js';
 import { webRoutes } from './web/index.js';
 
 export interface GatewayOptions {
@@ -50,9 +51,15 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const integrations = o.config.integrations.filter((i) => channels.includes(i.channel));
   const nc = await connect({ servers: o.natsUrl, name: `switchboard-gateway`, noAsyncTraces: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
   const publisher = new JetStreamPublisher(nc, { partitions: o.config.partitions, budgetMs: o.publishBudgetMs });
-  // Web messaging also serves the browser: sessions, the SSE stream and the outbound hand-off (gateways/web/routes.ts).
-  const routes = channels.includes('web') ? [webRoutes({ integration: (id) => integrations.find((i) => i.channel === 'web' && i.id === id) }).app] : [];
+  // Web messaging also serves the browser: sessions, the SSE stream and the outbound hand-off (gateways/web/routes.ts);
+  // open messaging also answers on Genesys' inbound API paths, handed to the webhook route (gateways/open/routes.ts).
+  let self: { fetch: (req: Request) => Response | Promise<Response> } | undefined;
+  const routes = [
+    ...(channels.includes('web') ? [webRoutes({ integration: (id) => integrations.find((i) => i.channel === 'web' && i.id === id) }).app] : []),
+    ...(channels.includes('open') ? [openRoutes((req) => self!.fetch(req), o.config.bodyLimitBytes)] : []),
+  ];
   const { app, stats } = createGatewayApp({ adapters, integrations, publisher, bodyLimitBytes: o.config.bodyLimitBytes, logger: o.logger, routes });
+  self = app;
   const workers = o.deliver === false ? [] : adapters.map((adapter) => new DeliveryWorker({ nc, adapter, integrations, publisher, fetchImpl: o.fetchImpl, retry: o.retry, logger: o.logger }));
   for (const w of workers) await w.start();
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {

@@ -124,15 +124,15 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
 export const openAdapter = createOpenAdapter();
 
 function kindOf(url: string, value: unknown): 'message' | 'receipt' | 'event' {
-  const path = (() => {
+  // The Genesys paths (routes.ts) say which body it is; bare webhook posts are told apart by shape.
+  const named = (() => {
     try {
-      return new URL(url).pathname;
+      return new URL(url).searchParams.get('kind');
     } catch {
-      return '';
+      return null;
     }
   })();
-  if (/\/receipt\/?$/.test(path)) return 'receipt';
-  if (/\/event\/?$/.test(path)) return 'event';
+  if (named === 'receipt' || named === 'event' || named === 'message') return named;
   const v = (value ?? {}) as Record<string, unknown>;
   if (Array.isArray(v.events)) return 'event';
   if (typeof v.status === 'string' && v.text === undefined && v.content === undefined) return 'receipt';

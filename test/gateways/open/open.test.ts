@@ -50,7 +50,7 @@ describe('open messaging inbound (Genesys Open Messaging formats)', () => {
     const legacy = a.normalize(signed({ channel: { platform: 'Open', type: 'Private', messageId: 'm-4', to: { id: 'open-1' }, from: { nickname: 'jdoe', id: 'cust-42', idType: 'Opaque' }, time: '2026-01-01T12:00:00.000Z' }, type: 'Text', text: 'legacy', direction: 'Inbound' }), integration);
     expect(legacy[0]).toMatchObject({ type: 'message.received', messageId: 'm-4', kind: 'text', text: 'legacy' });
     const receipt = (status: string) => ({ id: 'out-7.abcd1234', channel: { to: { id: 'cust-42', idType: 'Opaque' }, time: '2026-01-01T12:00:01.000Z' }, status, direction: 'Outbound', isFinalReceipt: true });
-    expect(a.normalize(signed(receipt('Delivered'), `${URL_}/receipt`), integration)).toEqual([{
+    expect(a.normalize(signed(receipt('Delivered'), `${URL_}?kind=receipt`), integration)).toEqual([{
       type: 'receipt.received', channel: 'open', integrationId: 'open-1', channelUserId: 'cust-42', messageId: 'receipt:out-7.abcd1234:delivered',
       at: Date.parse('2026-01-01T12:00:01.000Z'), receivedAt: NOW, status: 'delivered', providerMessageIds: ['out-7.abcd1234'],
     }]);
@@ -133,5 +133,31 @@ describe('open messaging outbound webhook (fake middleware)', () => {
     }
     await expect(a.send(out(), { ...integration }, fetch)).rejects.toMatchObject({ code: 'integration_misconfigured' });
     await expect(a.send(out(), { ...integration, sendBaseUrl: 'http://127.0.0.1:1/x' }, fetch)).rejects.toMatchObject({ code: 'provider_unreachable', retryable: true });
+  });
+});
+
+describe('open messaging on the Genesys inbound API paths', () => {
+  it('accepts message, receipt and legacy bodies where middleware already posts them', async () => {
+    const { createGatewayApp } = await import('../../../gateways/server.js');
+    const { openRoutes } = await import('../../../gateways/open/index.js');
+    const { RecordingPublisher } = await import('../support.js');
+    const publisher = new RecordingPublisher();
+    let self: { fetch: (r: Request) => Response | Promise<Response> } | undefined;
+    const { app } = createGatewayApp({ adapters: [createOpenAdapter()], integrations: [integration], publisher, routes: [openRoutes((r) => self!.fetch(r), 64 * 1024)] });
+    self = app;
+    const post = (path: string, body: object, auth = 'Bearer mw-inbound-token') =>
+      app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: auth } });
+    const msg = await post('/api/v2/conversations/messages/open-1/inbound/open/message', inbound('g-1'));
+    expect(msg.status).toBe(200);
+    expect(await msg.json()).toMatchObject({ id: 'g-1', direction: 'Inbound' });
+    const rc = await post('/api/v2/conversations/messages/open-1/inbound/open/receipt', { id: 'out-1.aa', channel: { to: { id: 'cust-42', idType: 'Opaque' }, time: '2026-01-01T12:00:01.000Z' }, status: 'Delivered', direction: 'Outbound', isFinalReceipt: true });
+    expect(rc.status).toBe(200);
+    const legacy = await post('/api/v2/conversations/messages/inbound/open', { channel: { platform: 'Open', type: 'Private', messageId: 'g-2', to: { id: 'open-1' }, from: { id: 'cust-42', idType: 'Opaque' }, time: '2026-01-01T12:00:00.000Z' }, type: 'Text', text: 'legacy', direction: 'Inbound' });
+    expect(legacy.status).toBe(200);
+    expect(publisher.events.map((e) => [e.type, e.messageId])).toEqual([['message.received', 'g-1'], ['receipt.received', 'receipt:out-1.aa:delivered'], ['message.received', 'g-2']]);
+    expect((await post('/api/v2/conversations/messages/open-1/inbound/open/message', inbound('g-3'), 'Bearer wrong')).status).toBe(401);
+    expect((await post('/api/v2/conversations/messages/nobody/inbound/open/message', inbound('g-4'))).status).toBe(404);
+    expect((await post('/api/v2/conversations/messages/inbound/open', { channel: { to: {} } })).status).toBe(400);
+    expect((await post('/api/v2/conversations/messages/open-1/inbound/open/message', { text: 'x'.repeat(70 * 1024) })).status).toBe(413);
   });
 });
