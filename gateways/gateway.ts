@@ -56,7 +56,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let self: { fetch: (req: Request) => Response | Promise<Response> } | undefined;
   const routes = [
     ...(channels.includes('web') ? [webRoutes({ integration: (id) => integrations.find((i) => i.channel === 'web' && i.id === id) }).app] : []),
-    ...(channels.includes('open') ? [openRoutes((req) => self!.fetch(req), o.config.bodyLimitBytes)] : []),
+    ...(channels.includes('open') ? [openRoutes((req) => self!.fetch(req), o.config.bodyLimitBytes, integrations)] : []),
   ];
   const { app, stats } = createGatewayApp({ adapters, integrations, publisher, bodyLimitBytes: o.config.bodyLimitBytes, logger: o.logger, routes });
   self = app;

@@ -5,15 +5,38 @@
  * headers unchanged, to the gateway's own `/webhooks/open/:integrationId` route through `forward` (the gateway app's
  * fetch), so verification, publishing and the answer are exactly those of the webhook route.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { Integration } from '../channel.js';
 
 /** Largest body the compatibility paths read before handing it on (the webhook route applies its own limit too). */
 export const OPEN_ROUTES_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** The open-messaging compatibility sub-app; `forward` receives the rewritten request. */
-export function openRoutes(forward: (req: Request) => Response | Promise<Response>, bodyLimitBytes = OPEN_ROUTES_BODY_LIMIT_BYTES): Hono {
+/** Lifetime announced for tokens from the client-credentials endpoint (the token itself is the static inbound token). */
+export const OPEN_TOKEN_EXPIRES_IN_S = 86_400;
+
+/**
+ * The open-messaging compatibility sub-app; `forward` receives the rewritten request. With `integrations`, it also
+ * answers Genesys' OAuth client-credentials call (`POST /oauth/token`, client id/secret in Basic auth or the form):
+ * an open integration whose `credentials.oauthClientId/oauthClientSecret` match gets its `inboundToken` back.
+ */
+export function openRoutes(
+  forward: (req: Request) => Response | Promise<Response>,
+  bodyLimitBytes = OPEN_ROUTES_BODY_LIMIT_BYTES,
+  integrations: readonly Integration[] = [],
+): Hono {
   const app = new Hono();
+  app.post('/oauth/token', async (c) => {
+    const form = new URLSearchParams(await c.req.text().catch(() => ''));
+    const basic = /^Basic\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const [id, secret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':', 2) : [form.get('client_id'), form.get('client_secret')];
+    if (form.get('grant_type') !== 'client_credentials') return c.json({ error: 'unsupported_grant_type', description: 'only grant_type=client_credentials is supported' }, 400);
+    const match = integrations.find((i) => i.channel === 'open' && i.credentials.inboundToken && i.credentials.oauthClientId !== undefined
+      && safeEqual(i.credentials.oauthClientId, id ?? '') && safeEqual(i.credentials.oauthClientSecret ?? '', secret ?? ''));
+    if (!match) return c.json({ error: 'invalid_client', description: 'unknown client id or wrong secret' }, 401);
+    return c.json({ access_token: match.credentials.inboundToken, token_type: 'bearer', expires_in: OPEN_TOKEN_EXPIRES_IN_S });
+  });
   app.use('/api/v2/conversations/messages/*', bodyLimit({
     maxSize: bodyLimitBytes,
     onError: (c) => c.json({ error: { code: 'body_too_large', message: `the body is over ${bodyLimitBytes} bytes` } }, 413),
@@ -40,4 +63,10 @@ export function openRoutes(forward: (req: Request) => Response | Promise<Respons
     return hand(raw, to, 'message');
   });
   return app;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

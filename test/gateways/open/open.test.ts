@@ -143,11 +143,18 @@ describe('open messaging on the Genesys inbound API paths', () => {
     const { RecordingPublisher } = await import('../support.js');
     const publisher = new RecordingPublisher();
     let self: { fetch: (r: Request) => Response | Promise<Response> } | undefined;
-    const { app } = createGatewayApp({ adapters: [createOpenAdapter()], integrations: [integration], publisher, routes: [openRoutes((r) => self!.fetch(r), 64 * 1024)] });
+    const oauth: Integration = { ...integration, credentials: { ...integration.credentials, oauthClientId: 'client-1', oauthClientSecret: 'client-secret' } };
+    const { app } = createGatewayApp({ adapters: [createOpenAdapter()], integrations: [oauth], publisher, routes: [openRoutes((r) => self!.fetch(r), 64 * 1024, [oauth])] });
     self = app;
     const post = (path: string, body: object, auth = 'Bearer mw-inbound-token') =>
       app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: auth } });
-    const msg = await post('/api/v2/conversations/messages/open-1/inbound/open/message', inbound('g-1'));
+    // The middleware's client-credentials login, as against login.<region>.
+    const login = (auth: string) => app.request('/oauth/token', { method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(auth).toString('base64')}` } });
+    const tok = await login('client-1:client-secret');
+    expect(tok.status).toBe(200);
+    const { access_token } = (await tok.json()) as { access_token: string };
+    expect((await login('client-1:wrong')).status).toBe(401);
+    const msg = await post('/api/v2/conversations/messages/open-1/inbound/open/message', inbound('g-1'), `Bearer ${access_token}`);
     expect(msg.status).toBe(200);
     expect(await msg.json()).toMatchObject({ id: 'g-1', direction: 'Inbound' });
     const rc = await post('/api/v2/conversations/messages/open-1/inbound/open/receipt', { id: 'out-1.aa', channel: { to: { id: 'cust-42', idType: 'Opaque' }, time: '2026-01-01T12:00:01.000Z' }, status: 'Delivered', direction: 'Outbound', isFinalReceipt: true });
