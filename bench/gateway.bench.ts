@@ -2,7 +2,8 @@
  * Gateway throughput: signed WhatsApp webhooks into JetStream with 50 concurrent HTTP clients,
  * beside a bare hono handler (reads the body, answers 200) measured in the same run.
  *   npx tsx bench/gateway.bench.ts [seconds per phase]
- * The load generator runs in a worker thread (its own event loop) and signs every request with
+ * A third figure is the floor under the gateway: the same acked JetStream publishes with 50 in
+ * flight and no HTTP. The load generator runs in a worker thread (its own event loop) and signs every request with
  * a unique message id; phases alternate bare / gateway twice to even out noise.
  */
 import { serve } from '@hono/node-server';
@@ -15,7 +16,9 @@ import { connectNats, ensureStreams } from '../engine/nats-bus.js';
 import { startNatsServer } from '../engine/nats-server.js';
 import { parseGatewayConfig } from '../gateways/config.js';
 import { startGateway } from '../gateways/gateway.js';
-import { STREAMS } from '../protocol/subjects.js';
+import { inboundEnvelope } from '../gateways/publisher.js';
+import { STREAMS, subjects } from '../protocol/subjects.js';
+import { encode } from '../protocol/wire.js';
 
 const SECONDS = Number(process.argv[2] ?? 8);
 const CONCURRENCY = 50;
@@ -72,6 +75,12 @@ function load(url: string, prefix: string, seconds: number): Promise<{ ok: numbe
   });
 }
 
+const LABELS = {
+  bare: 'bare hono handler (read body, 200)',
+  gateway: 'gateway: verify + normalize + JetStream publish acked',
+  floor: 'floor: acked JetStream publish only, 50 in flight, no HTTP',
+};
+
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -109,9 +118,29 @@ for (let round = 0; round < 2; round++) {
     t.s += SECONDS;
   }
 }
-const stored = (await jsm.streams.info(STREAMS.actors.name)).state.messages;
-const rows = (['bare', 'gateway'] as const).map((k) => {
-  const t = totals[k];
+// The floor under the gateway: the same acknowledged publishes (msgID, ~300-byte msgpack envelope)
+// with 50 in flight and no HTTP at all, from a connection in this process.
+const floorNc = await connectNats(nats.url, 'bench-floor');
+const floorJs = floorNc.jetstream();
+const payload = encode(inboundEnvelope({ type: 'message.received', channel: 'whatsapp', integrationId: 'wa1', channelUserId: '15551234', messageId: 'x', at: 1749416383000, kind: 'text', text: 'Hello, is my order on its way?', displayName: 'Bench', receivedAt: Date.now() }));
+const floor = { ok: 0, lat: [] as number[], s: 0 };
+for (let round = 0; round < 2; round++) {
+  const end = Date.now() + SECONDS * 1000;
+  let seq = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (Date.now() < end) {
+      const t = performance.now();
+      await floorJs.publish(subjects.actor(seq % 16), payload, { msgID: `floor-${round}-${seq++}` });
+      floor.lat.push(performance.now() - t);
+      floor.ok++;
+    }
+  }));
+  floor.s += SECONDS;
+}
+await floorNc.close();
+const stored = (await jsm.streams.info(STREAMS.actors.name)).state.messages - floor.ok;
+const rows = (['bare', 'gateway', 'floor'] as const).map((k) => {
+  const t = k === 'floor' ? { ...floor, other: 0 } : totals[k];
   const sorted = t.lat.sort((a, b) => a - b);
   return { k, rps: t.ok / t.s, p50: pct(sorted, 50), p99: pct(sorted, 99), other: t.other };
 });
@@ -119,8 +148,8 @@ const out = [
   `gateway bench: ${CONCURRENCY} concurrent clients, ${SECONDS}s x 2 per target, Node ${process.version}`,
   '| target | accepted req/s | p50 ms | p99 ms | non-200 |',
   '| --- | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.k === 'bare' ? 'bare hono handler (read body, 200)' : 'gateway: verify + normalize + JetStream publish acked'} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.other} |`),
-  `ratio gateway/bare: ${(rows[1].rps / rows[0].rps).toFixed(2)}; envelopes in SB_ACTORS: ${stored} (gateway 200s incl. warm-up: ${totals.gateway.ok} + warm-up)`,
+  ...rows.map((r) => `| ${LABELS[r.k]} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.other} |`),
+  `ratio gateway/bare: ${(rows[1].rps / rows[0].rps).toFixed(2)}; gateway/publish floor: ${(rows[1].rps / rows[2].rps).toFixed(2)}; gateway envelopes in SB_ACTORS: ${stored} (gateway 200s: ${totals.gateway.ok} + warm-up)`,
 ];
 process.stdout.write(out.join('\n') + '\n');
 await gateway.stop();

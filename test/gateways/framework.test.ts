@@ -101,3 +101,27 @@ describe('hostile input', () => {
     });
   }
 });
+
+describe('body size limit', () => {
+  it('refuses a declared or chunked body over the limit with 413 and keeps serving', async () => {
+    const integration: Integration = { id: 'i', channel: 'whatsapp', secret: 's', credentials: {} };
+    const { app, post, publisher } = testApp(builtinAdapters.whatsapp!, [integration], 1_000);
+    const declared = await post('/webhooks/whatsapp/i', 'x'.repeat(1_001), {});
+    expect(declared.status).toBe(413);
+    let pulled = 0;
+    const chunked = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        pulled++;
+        if (pulled > 1_000) ctrl.close();
+        else ctrl.enqueue(new Uint8Array(512));
+      },
+    });
+    const res = await app.request('/webhooks/whatsapp/i', { method: 'POST', body: chunked, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('body_too_large');
+    expect(pulled).toBeLessThan(10); // stopped reading early, never buffered the whole body
+    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
+    expect((await post('/webhooks/whatsapp/i', body, { 'x-hub-signature-256': metaSignature(body, 's') })).status).toBe(200);
+    expect(publisher.envelopes).toHaveLength(0);
+  });
+});
