@@ -105,8 +105,8 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
       const i = indexOf(event.interactionId);
       const e = i >= 0 ? waiting[i] : undefined;
       // Only the offer in flight counts; a late answer to a withdrawn offer was already released.
-      if (!e || e.offer?.offerId !== event.offerId) break;
-      agents = releaseOutstanding(agents, event.agentId);
+      if (!e?.offer || e.offer.offerId !== event.offerId) break;
+      agents = releaseOutstanding(agents, e.offer.agentId);
       if (event.outcome === 'accepted') {
         waiting = waiting.filter((_, j) => j !== i);
         const inSl = at - e.enqueuedAt <= q.serviceLevelSeconds * 1_000;
