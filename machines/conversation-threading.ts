@@ -29,6 +29,10 @@ export interface ConversationContext extends ReplyContext {
   interactions: number;
   current?: CurrentInteraction;
   recentInbound: [string, number][];
+  /** Outbound messages the provider accepted: [providerMessageId, seq, sentAt] (conversation-delivery.ts). */
+  sent: [string, number, number][];
+  /** Receipts that overtook their `sent` report: [providerMessageId, status, at, reasonCode?, reasonMessage?]. */
+  parked: [string, 'delivered' | 'read' | 'failed', number, string?, string?][];
 }
 
 /** Actions here are written against ConversationContext and typed `never` so any host machine's config accepts them. */

@@ -9,7 +9,8 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { DeliveryUpdated, InboundEvent, MessageUnsent } from '../protocol/channels.js';
 import type { ChannelPolicy } from './channel-policies.js';
-import { historyKey, pageOf, seqOfMessageId } from './conversation-ids.js';
+import { historyKey, pageOf } from './conversation-ids.js';
+import { onDeliveryUpdated, onReceipt } from './conversation-delivery.js';
 import {
   THREADING_MAX_MS, continueInteraction, endInteraction, openInteraction, recordOnly,
   type ConversationContext,
@@ -49,25 +50,7 @@ const isOptOutKeyword = ({ context, event }: { context: ConversationContext; eve
 const isCurrent = ({ context, event }: { context: ConversationContext; event: ConversationEvent }) =>
   context.current !== undefined && (event as { interactionId?: string }).interactionId === context.current.interactionId;
 
-/** History and delivery bookkeeping that does not depend on the regions' states. */
-const forwardDelivery: never = enqueueActions(({ context: c, event, enqueue }) => {
-  const context = c as ConversationContext;
-  const e = event as DeliveryUpdated;
-  const seq = seqOfMessageId(context.address.convId, e.messageId);
-  if (seq === undefined) {
-    enqueue({ type: 'record', params: { kind: 'conversation.delivery_unknown', data: { conversationKey: context.address.conversationKey, messageId: e.messageId } } });
-    return;
-  }
-  enqueue({
-    type: 'actor.send',
-    params: {
-      to: { type: 'history', key: historyKey(context.address.conversationKey, pageOf(seq)) },
-      event: { type: 'history.status_updated', seq, status: e.status, at: e.at, ...(e.providerMessageId ? { providerMessageId: e.providerMessageId } : {}), ...(e.reason ? { reason: e.reason } : {}) },
-    },
-  });
-  enqueue({ type: 'record', params: { kind: 'conversation.delivery', data: { conversationKey: context.address.conversationKey, messageId: e.messageId, status: e.status, ...(e.reason ? { reason: e.reason } : {}) } } });
-}) as never;
-
+/** History bookkeeping that does not depend on the regions' states. */
 const forwardUnsent: never = enqueueActions(({ context: c, event, enqueue }) => {
   const context = c as ConversationContext;
   if (!context.policy.unsendDeletes) return;
@@ -105,9 +88,12 @@ export const conversationMachine = setup({
     threadingWindowMs: Math.min(Math.max(input.threadingWindowMs ?? THREADING_MAX_MS, 0), THREADING_MAX_MS),
     interactions: 0,
     recentInbound: [],
+    sent: [],
+    parked: [],
   }),
   on: {
-    'delivery.updated': { actions: forwardDelivery },
+    'delivery.updated': { actions: onDeliveryUpdated },
+    'receipt.received': { actions: onReceipt },
     'message.unsent': { actions: forwardUnsent },
     'contact.linked': { actions: assign({ contactId: ({ event }) => event.contactId }) },
   },

@@ -207,4 +207,39 @@ describe('conversation actor', () => {
     expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({ ok: false, code: 'reply_window_closed' });
     await rt.close();
   });
+
+  it('platform receipts by provider id (even before the sent report), by watermark, and an asynchronous opt-out failure', async () => {
+    const { rt, msg, reply, page, ctx } = setup();
+    const key = 'messenger:page1:psid-42';
+    const ref = { type: 'conversation', key };
+    const base = { channel: 'messenger', integrationId: 'page1', channelUserId: 'psid-42' };
+    await rt.send(ref, msg(key, 'mid.in'));
+    const ids: string[] = [];
+    for (const t of ['one', 'two', 'three']) ids.push(...((await rt.send(ref, reply({ text: t }))) as { data: { messageIds: string[] } }).data.messageIds);
+    // The read receipt for "one" overtakes the worker's sent report.
+    await rt.send(ref, { type: 'receipt.received', ...base, messageId: 'read:p1', status: 'read', providerMessageIds: ['p1'], at: rt.clock.now() });
+    await rt.send(ref, { type: 'delivery.updated', messageId: ids[0], status: 'sent', providerMessageId: 'p1', at: rt.clock.now() });
+    await rt.send(ref, { type: 'delivery.updated', messageId: ids[1], status: 'sent', providerMessageId: 'p2', at: rt.clock.now() });
+    await rt.clock.advance(1_000);
+    const watermark = rt.clock.now();
+    await rt.clock.advance(1_000);
+    await rt.send(ref, { type: 'delivery.updated', messageId: ids[2], status: 'sent', providerMessageId: 'p3', at: rt.clock.now() });
+    await rt.send(ref, { type: 'receipt.received', ...base, messageId: `delivery:${watermark}`, status: 'delivered', at: watermark });
+    await rt.settle();
+    const status = () => ids.map((id) => page(key).find((e) => e.messageId === id)?.status);
+    expect(status()).toEqual(['read', 'delivered', 'sent']);
+    expect(page(key).find((e) => e.messageId === ids[0])?.platformMessageId).toBe('p1');
+
+    const sms = 'sms:+15550001000:+15550002000';
+    const sref = { type: 'conversation', key: sms };
+    await rt.send(sref, msg(sms, 's1'));
+    const [sid] = ((await rt.send(sref, reply({ text: 'hello' }))) as { data: { messageIds: string[] } }).data.messageIds;
+    await rt.send(sref, { type: 'delivery.updated', messageId: sid, status: 'sent', providerMessageId: 'SM1', at: rt.clock.now() });
+    await rt.send(sref, { type: 'receipt.received', channel: 'sms', integrationId: '+15550001000', channelUserId: '+15550002000', messageId: 'SM1:failed', status: 'failed', providerMessageIds: ['SM1'], reason: { code: 'opted_out', message: 'the recipient replied STOP', providerCode: '21610' }, at: rt.clock.now() });
+    await rt.settle();
+    expect(page(sms).find((e) => e.messageId === sid)).toMatchObject({ status: 'failed', failure: { code: 'opted_out', providerCode: '21610' } });
+    expect(ctx(sms).window.optedOut).toBe(true);
+    expect(await rt.send(sref, reply({ text: 'still there?' }))).toMatchObject({ ok: false, code: 'opted_out' });
+    await rt.close();
+  });
 });
