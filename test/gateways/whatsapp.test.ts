@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Integration } from '../../gateways/channel.js';
 import { whatsappAdapter } from '../../gateways/whatsapp/adapter.js';
+import { whatsappBody } from '../../gateways/whatsapp/message.js';
 import { metaSignature, testApp } from './support.js';
 
 const SECRET = 'wa_app_secret';
@@ -124,5 +125,16 @@ describe('WhatsApp webhooks', () => {
     const res = await post(PATH, body, { 'x-hub-signature-256': metaSignature(body, SECRET) });
     expect(res.status).toBe(503);
     expect((await res.json()).error.code).toBe('nats_unavailable');
+  });
+});
+
+describe('WhatsApp send bodies', () => {
+  const base = { id: 'o1', channel: 'whatsapp' as const, integrationId: 'wa1', channelUserId: '16505551234', conversationKey: 'k' };
+  it('sends media by link or id with the type taken from the MIME type', () => {
+    expect(whatsappBody({ ...base, kind: 'media', media: { url: 'https://cdn.example.test/a.jpg', mimeType: 'image/jpeg', caption: 'receipt' } })).toEqual({
+      messaging_product: 'whatsapp', recipient_type: 'individual', to: '16505551234', type: 'image', image: { link: 'https://cdn.example.test/a.jpg', caption: 'receipt' },
+    });
+    expect(whatsappBody({ ...base, kind: 'media', media: { id: '1003383421387256', mimeType: 'application/pdf', filename: 'invoice.pdf' } })).toMatchObject({ type: 'document', document: { id: '1003383421387256', filename: 'invoice.pdf' } });
+    expect(() => whatsappBody({ ...base, kind: 'media' })).toThrow(/media.url or media.id/);
   });
 });
