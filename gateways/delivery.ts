@@ -20,6 +20,7 @@ export const DELIVERY_ACK_WAIT_MS = 60_000;
 /** Sends in flight per worker (across conversations). */
 export const DEFAULT_DELIVERY_CONCURRENCY = 64;
 
+/** What a delivery worker needs: NATS, the channel's adapter and integrations, where statuses go. */
 export interface DeliveryWorkerOptions {
   readonly nc: NatsConnection;
   readonly adapter: ChannelAdapter;

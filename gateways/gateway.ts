@@ -13,6 +13,7 @@ import { createGatewayApp, type GatewayStats } from './server.js';
 import { openRoutes } from './open/index.js';
 import { webRoutes } from './web/index.js';
 
+/** Everything `startGateway` needs: config, channels, NATS URL, HTTP port. */
 export interface GatewayOptions {
   readonly config: GatewayConfig;
   /** Channels to serve; every channel with a configured integration when left out. */

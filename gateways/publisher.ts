@@ -40,6 +40,7 @@ export function statusEnvelope(conversation: string, update: DeliveryUpdated): E
   return { id: `status:${update.messageId}:${update.status}`, to: { type: CONVERSATION_ACTOR, key: conversation }, event: update as unknown as ActorEvent };
 }
 
+/** Partition count and the publish time budget. */
 export interface JetStreamPublisherOptions {
   readonly partitions?: number;
   /** Total time to get every acknowledgement, retries with the same msgID included. */

@@ -12,6 +12,7 @@ import { PublishUnavailableError, inboundEnvelope, type EnvelopePublisher } from
 /** Default largest webhook body accepted. */
 export const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** The adapters and integrations a gateway app serves, and where it publishes. */
 export interface GatewayAppOptions {
   readonly adapters: readonly ChannelAdapter[];
   readonly integrations: readonly Integration[];
