@@ -215,7 +215,7 @@ describe('conversation actor', () => {
     const base = { channel: 'messenger', integrationId: 'page1', channelUserId: 'psid-42' };
     await rt.send(ref, msg(key, 'mid.in'));
     const ids: string[] = [];
-    for (const t of ['one', 'two', 'three']) ids.push(...((await rt.send(ref, reply({ text: t }))) as { data: { messageIds: string[] } }).data.messageIds);
+    for (const t of ['one', 'two', 'three']) ids.push(...((await rt.send(ref, reply({ text: t }))) as unknown as { data: { messageIds: string[] } }).data.messageIds);
     // The read receipt for "one" overtakes the worker's sent report.
     await rt.send(ref, { type: 'receipt.received', ...base, messageId: 'read:p1', status: 'read', providerMessageIds: ['p1'], at: rt.clock.now() });
     await rt.send(ref, { type: 'delivery.updated', messageId: ids[0], status: 'sent', providerMessageId: 'p1', at: rt.clock.now() });
@@ -233,7 +233,7 @@ describe('conversation actor', () => {
     const sms = 'sms:+15550001000:+15550002000';
     const sref = { type: 'conversation', key: sms };
     await rt.send(sref, msg(sms, 's1'));
-    const [sid] = ((await rt.send(sref, reply({ text: 'hello' }))) as { data: { messageIds: string[] } }).data.messageIds;
+    const [sid] = ((await rt.send(sref, reply({ text: "hello" }))) as unknown as { data: { messageIds: string[] } }).data.messageIds;
     await rt.send(sref, { type: 'delivery.updated', messageId: sid, status: 'sent', providerMessageId: 'SM1', at: rt.clock.now() });
     await rt.send(sref, { type: 'receipt.received', channel: 'sms', integrationId: '+15550001000', channelUserId: '+15550002000', messageId: 'SM1:failed', status: 'failed', providerMessageIds: ['SM1'], reason: { code: 'opted_out', message: 'the recipient replied STOP', providerCode: '21610' }, at: rt.clock.now() });
     await rt.settle();
