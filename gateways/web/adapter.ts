@@ -6,7 +6,8 @@
  *    array of items: `{type:"message", clientMessageId, text?, media?, location?, postback?}`,
  *    `{type:"receipt", clientMessageId, status:"delivered"|"read", messageIds}`, `{type:"close", clientMessageId}`,
  *    `{type:"typing"}`; `clientMessageId` (unique per session, reused on retries) is the dedupe id;
- * 3. listens on `GET /web/<integrationId>/sessions/<sessionId>/stream?token=…` (server-sent events).
+ * 3. listens on `GET /web/<integrationId>/sessions/<sessionId>/stream?token=…` (server-sent events) and, after a
+ *    `reset` or on a new page, reads `GET /web/<integrationId>/sessions/<sessionId>/history` (routes.ts).
  * Agent messages reach that stream through `send`: a signed POST to `<sendBaseUrl>/web/<id>/sessions/<sid>/outbound`.
  */
 import { createHash } from 'node:crypto';
@@ -96,8 +97,9 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChannelAdapte
       if (message.kind === 'template') throw new SendError('unsupported_message', 'web messaging has no template messages; send text or media', false);
       // One id per part: a split message's parts share message.id but not their text.
       const id = message.kind === 'text' ? `${message.id}.${createHash('sha1').update(message.text ?? '').digest('hex').slice(0, 8)}` : message.id;
+      // `messageId` is Switchboard's message id, the one history entries carry: the widget merges stream and history on it.
       const payload = JSON.stringify({
-        id, kind: message.kind, at: now(),
+        id, messageId: message.id, kind: message.kind, at: now(),
         ...(message.text !== undefined ? { text: message.text } : {}), ...(message.media ? { media: message.media } : {}),
       });
       const url = `${base.replace(/\/$/, '')}/web/${encodeURIComponent(integration.id)}/sessions/${encodeURIComponent(message.channelUserId)}/outbound`;

@@ -6,6 +6,9 @@
  * - `POST /web/:integrationId/sessions` → 201 `{sessionId, token, messagesUrl, streamUrl}`;
  * - `GET  /web/:integrationId/sessions/:sessionId/stream` (token in `?token=` or Authorization) → `text/event-stream`
  *   of `message` events (`id: <epoch>-<seq>`, Last-Event-ID resumes; `reset` when messages were missed);
+ * - `GET  /web/:integrationId/sessions/:sessionId/history?from=&limit=` (same token) → the customer's own messages and
+ *   the agents' replies, read from the engine's conversation history API at the integration's `options.historyUrl`
+ *   (the engine's base URL; 501 when not configured), stripped of agent ids, notes and events;
  * - `POST /web/:integrationId/sessions/:sessionId/outbound` — the web adapter's send, signed
  *   `X-Switchboard-Signature: sha256=<hex HMAC-SHA256(secret, body)>`; duplicate ids are accepted once.
  * Customer messages go to the gateway's `/webhooks/web/:integrationId` (see adapter.ts).
@@ -29,10 +32,13 @@ export interface WebRoutesDeps {
   readonly integration: (id: string) => Integration | undefined;
   readonly hub?: WebSessionHub;
   readonly heartbeatMs?: number;
+  /** Used to read the engine's history API (tests pass a stub). */
+  readonly fetchImpl?: typeof fetch;
 }
 
 const outbound = z.object({
   id: z.string().min(1).max(256),
+  messageId: z.string().min(1).max(256).optional(),
   kind: z.enum(['text', 'media']),
   at: z.number(),
   text: z.string().optional(),
@@ -134,6 +140,34 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
         unsubscribe();
       }
     });
+  });
+
+  app.get('/web/:integrationId/sessions/:sessionId/history', async (c) => {
+    const integration = webIntegration(c.req.param('integrationId'));
+    if (!integration) return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
+    const token = bearerOf(c.req.raw.headers, new URL(c.req.url).searchParams);
+    const sessionId = token ? sessionOf(token, integration.secret, integration.id) : undefined;
+    if (!sessionId || sessionId !== c.req.param('sessionId')) return fail(c, 401, 'signature_invalid', 'the session token is missing or not valid for this session');
+    const base = integration.options?.historyUrl;
+    if (typeof base !== 'string') return fail(c, 501, 'history_not_configured', `web integration ${integration.id} has no options.historyUrl (the engine's base URL)`);
+    const from = c.req.query('from') ?? '0';
+    const limit = c.req.query('limit') ?? '50';
+    if (!/^\d{1,9}$/.test(from) || !/^\d{1,3}$/.test(limit)) return fail(c, 400, 'invalid_query', 'from and limit must be non-negative integers');
+    // Only this session's conversation is ever read: the key is built here, never taken from the browser.
+    const key = encodeURIComponent(`web:${integration.id}:${sessionId}`);
+    let res: Response;
+    try {
+      res = await (deps.fetchImpl ?? fetch)(`${base.replace(/\/$/, '')}/conversations/${key}/history?from=${from}&limit=${limit}`, { signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      return fail(c, 503, 'history_unavailable', `the engine did not answer: ${(err as Error).message}`);
+    }
+    if (res.status === 404) return c.json({ entries: [], next: null });
+    if (!res.ok) return fail(c, 502, 'history_unavailable', `the engine answered ${res.status}`);
+    const page = (await res.json().catch(() => ({}))) as { entries?: Record<string, unknown>[]; next?: number | null };
+    const entries = (page.entries ?? [])
+      .filter((e) => (e.direction === 'inbound' || e.direction === 'outbound') && !e.deleted)
+      .map((e) => Object.fromEntries(['seq', 'messageId', 'at', 'direction', 'kind', 'text', 'media', 'status'].filter((k) => e[k] !== undefined).map((k) => [k, e[k]])));
+    return c.json({ entries, next: page.next ?? null });
   });
 
   app.post('/web/:integrationId/sessions/:sessionId/outbound', bodyLimit({

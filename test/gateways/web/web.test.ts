@@ -174,7 +174,7 @@ describe('web messaging over HTTP: sessions, webhook posts, SSE stream, outbound
     expect(events[0]).toMatchObject({ event: 'ready' });
     const messages = events.filter((e) => e.event === 'message').map((e) => ({ ...JSON.parse(e.data), sseId: e.id as string }));
     expect(messages.map((m) => m.text)).toEqual(['Hello, this is Sam from support', 'Your parcel left today']);
-    expect(messages[0]).toMatchObject({ kind: 'text', id: first.providerMessageId });
+    expect(messages[0]).toMatchObject({ kind: 'text', id: first.providerMessageId, messageId: 'out-1' });
 
     // Reconnect after the first message: only the second comes again.
     const again = await fetch(`${base}/web/web-1/sessions/${sessionId}/stream`, { headers: { authorization: `Bearer ${token}`, 'last-event-id': messages[0]!.sseId } });
@@ -201,5 +201,37 @@ describe('web messaging over HTTP: sessions, webhook posts, SSE stream, outbound
     await expect(adapter.send(out(sessionId), { ...int, sendBaseUrl: undefined }, fetch)).rejects.toMatchObject({ code: 'integration_misconfigured' });
     await expect(adapter.send(out(sessionId, { kind: 'template', text: undefined, template: { name: 'x', language: 'en' } }), int, fetch)).rejects.toBeInstanceOf(SendError);
     await expect(adapter.send(out(sessionId), { ...int, sendBaseUrl: 'http://127.0.0.1:1' }, fetch)).rejects.toMatchObject({ code: 'provider_unreachable', retryable: true });
+  });
+});
+
+describe('web messaging history for the customer', () => {
+  it('reads only the session\'s own conversation from the engine and strips agent-side detail', async () => {
+    const calls: string[] = [];
+    const engine: typeof fetch = async (input) => {
+      const url = String(input);
+      calls.push(url);
+      if (url.includes('missing')) return Response.json({ error: { code: 'conversation_not_found' } }, { status: 404 });
+      return Response.json({
+        conversationKey: 'k', total: 4, next: null, entries: [
+          { seq: 0, messageId: 'c.0', at: 1, direction: 'inbound', kind: 'text', text: 'Where is my parcel?', platformMessageId: `${SID}:c-1` },
+          { seq: 1, messageId: 'c.1', at: 2, direction: 'event', kind: 'interaction.opened', detail: { queue: 'vip' } },
+          { seq: 2, messageId: 'c.2', at: 3, direction: 'outbound', kind: 'text', text: 'It left today', sender: { kind: 'agent', agentId: 'agent-7' }, status: 'read' },
+          { seq: 3, messageId: 'c.3', at: 4, direction: 'inbound', kind: 'text', text: 'oops', deleted: true },
+        ],
+      });
+    };
+    const withHistory = { ...integration, options: { historyUrl: 'http://engine.test:8080/' } };
+    const { app } = webRoutes({ integration: (id) => (id === 'web-1' ? withHistory : undefined), fetchImpl: engine });
+    const res = await app.request(`/web/web-1/sessions/${SID}/history?from=0&limit=20`, { headers: { authorization: `Bearer ${tokenFor(SID)}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ next: null, entries: [
+      { seq: 0, messageId: 'c.0', at: 1, direction: 'inbound', kind: 'text', text: 'Where is my parcel?' },
+      { seq: 2, messageId: 'c.2', at: 3, direction: 'outbound', kind: 'text', text: 'It left today', status: 'read' },
+    ] });
+    expect(calls).toEqual([`http://engine.test:8080/conversations/${encodeURIComponent(`web:web-1:${SID}`)}/history?from=0&limit=20`]);
+    expect((await app.request(`/web/web-1/sessions/${SID}/history`, { headers: { authorization: `Bearer ${tokenFor('Other0123456789abcdefg')}` } })).status).toBe(401);
+    expect((await app.request(`/web/web-1/sessions/${SID}/history?from=-1`, { headers: { authorization: `Bearer ${tokenFor(SID)}` } })).status).toBe(400);
+    const bare = webRoutes({ integration: () => integration }).app;
+    expect((await bare.request(`/web/web-1/sessions/${SID}/history?token=${tokenFor(SID)}`)).status).toBe(501);
   });
 });
