@@ -8,10 +8,12 @@ import { enqueueActions, setup } from 'xstate';
 import { parseConversationKey } from './conversation-ids.js';
 import { effectActions } from './effects.js';
 
+/** The identity's owner, once claimed. */
 export interface IdentityContext {
   owner?: string;
 }
 
+/** A contact claims the identity (first contact on a phone channel, or a verified link). */
 export type IdentityEvent = {
   type: 'identity.claimed';
   contactId: string;
@@ -53,4 +55,5 @@ export const identityMachine = setup({
   },
 });
 
+/** The identity-index machine's type. */
 export type IdentityMachine = typeof identityMachine;

@@ -15,6 +15,7 @@ export interface ContactIdentity {
   readonly conversationKey: string;
 }
 
+/** What a contact knows about one person. */
 export interface ContactContext {
   identities: ContactIdentity[];
   verified: { kind: 'phone' | 'email'; value: string }[];
@@ -24,6 +25,7 @@ export interface ContactContext {
   mergedInto?: string;
 }
 
+/** Events a contact receives (from conversations, the identity index and the API). */
 export type ContactEvent =
   | { type: 'contact.identity_added'; identity: ContactIdentity; displayName?: string; at?: number }
   | { type: 'contact.verified_added'; kind: 'phone' | 'email'; value: string; at?: number }
@@ -56,4 +58,5 @@ export const contactMachine = setup({
   },
 });
 
+/** The contact machine's type. */
 export type ContactMachine = typeof contactMachine;

@@ -20,6 +20,7 @@ import { keywordOf, type ReplyRequested } from './reply-policy.js';
 import { replyWindowDelays, replyWindowRegion } from './reply-window-region.js';
 import { replyContextFor } from './reply-window.machine.js';
 
+/** The conversation's context (defined beside the threading actions). */
 export type { ConversationContext } from './conversation-threading.js';
 
 /** Input of a fresh conversation (the engine derives it from the key and its config). */
@@ -149,4 +150,5 @@ export const conversationMachine = setup({
   },
 });
 
+/** The conversation machine's type. */
 export type ConversationMachine = typeof conversationMachine;

@@ -35,11 +35,13 @@ export interface HistoryEntry {
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
+/** One page of entries. */
 export interface HistoryContext {
   /** Entries by slot (seq mod page size). */
   entries: Record<number, HistoryEntry>;
 }
 
+/** Appends, status updates and unsends, sent by the conversation actor. */
 export type HistoryEvent =
   | { type: 'history.appended'; entry: HistoryEntry; at?: number }
   | { type: 'history.status_updated'; seq: number; status: DeliveryStatus; providerMessageId?: string; reason?: HistoryEntry['failure']; at: number }
@@ -100,4 +102,5 @@ function pick(e: HistoryEntry): Partial<HistoryEntry> {
   return out as Partial<HistoryEntry>;
 }
 
+/** The history page machine's type. */
 export type HistoryMachine = typeof historyMachine;

@@ -39,4 +39,5 @@ export const replyWindowMachine = setup({
   ...(replyWindowRegion() as {}),
 });
 
+/** The reply-window machine's type. */
 export type ReplyWindowMachine = typeof replyWindowMachine;

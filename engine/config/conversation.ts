@@ -51,6 +51,7 @@ export const ConversationConfigSchema = z.object({
 
 /** Validated conversation config. */
 export type ConversationConfig = z.infer<typeof ConversationConfigSchema>;
+/** One validated content filter. */
 export type ContentFilterConfig = z.infer<typeof ContentFilter>;
 
 /** The defaults (72 h threading everywhere, built-in policies, no filters). */
