@@ -28,12 +28,12 @@ describe('conversations API', () => {
   it('refuses with reason codes and sentences; validates input with the bad field named', async () => {
     const { rt, call, inbound } = setup();
     const apple = 'apple:biz1:opaque-123';
-    let r = await call('POST', `${path(apple)}/replies`, { requestId: 'a1', agentId: 'ana', kind: 'text', text: 'hello?' });
+    let r = await call('POST', `${path(apple)}/replies`, { requestId: 'a1', agentId: 'agent-1', kind: 'text', text: 'hello?' });
     expect(r).toMatchObject({ status: 422, body: { error: { code: 'customer_must_start' } } });
     await inbound(apple, 'ap1');
-    expect((await call('POST', `${path(apple)}/replies`, { requestId: 'a2', agentId: 'ana', kind: 'text', text: 'Hello!' })).status).toBe(201);
+    expect((await call('POST', `${path(apple)}/replies`, { requestId: 'a2', agentId: 'agent-1', kind: 'text', text: 'Hello!' })).status).toBe(201);
     await rt.send({ type: 'conversation', key: apple }, { type: 'conversation.closed_by_customer', channel: 'apple', integrationId: 'biz1', channelUserId: 'opaque-123', messageId: 'close-1', at: rt.clock.now() });
-    r = await call('POST', `${path(apple)}/replies`, { requestId: 'a3', agentId: 'ana', kind: 'text', text: 'one more thing' });
+    r = await call('POST', `${path(apple)}/replies`, { requestId: 'a3', agentId: 'agent-1', kind: 'text', text: 'one more thing' });
     expect(r.body.error.code).toBe('conversation_closed_by_customer');
     expect(r.body.error.message).toMatch(/closed/);
     r = await call('POST', `${path(apple)}/replies`, { requestId: 'a4', kind: 'text', text: 5 });
@@ -85,9 +85,9 @@ describe('conversations API', () => {
     expect(texts).toEqual(['from the website', 'from instagram', 'website again']);
     expect(pages).toBeGreaterThan(1);
     expect((await call('GET', `/contacts/${webContact}/history?cursor=%%%`)).body.error.code).toBe('invalid_cursor');
-    const verified = await call('POST', `/contacts/${webContact}/links`, { kind: 'email', value: 'Ana@Example.com', verified: true });
-    expect(verified.body).toMatchObject({ identity: 'email:ana@example.com', owner: webContact });
-    expect((await call('POST', `/contacts/${igContact}/links`, { kind: 'email', value: 'ana@example.com', verified: true })).body.owner).toBe(webContact);
+    const verified = await call('POST', `/contacts/${webContact}/links`, { kind: 'email', value: 'Agent.One@Example.com', verified: true });
+    expect(verified.body).toMatchObject({ identity: 'email:agent.one@example.com', owner: webContact });
+    expect((await call('POST', `/contacts/${igContact}/links`, { kind: 'email', value: 'agent.one@example.com', verified: true })).body.owner).toBe(webContact);
     await rt.close();
   });
 });

@@ -63,22 +63,22 @@ describe('conversation through NATS with the engine running', () => {
       const firstId = first.current.interactionId as string;
 
       // Agent replies while the window is open.
-      const ok = await api('POST', `${conv}/replies`, { requestId: 'r1', agentId: 'ana', kind: 'text', text: 'Sorry! Checking now.' });
+      const ok = await api('POST', `${conv}/replies`, { requestId: 'r1', agentId: 'agent-1', kind: 'text', text: 'Sorry! Checking now.' });
       expect(ok.status).toBe(201);
       const [replyId] = ok.body.messageIds as string[];
       // The same request id again is not sent twice.
-      expect((await api('POST', `${conv}/replies`, { requestId: 'r1', agentId: 'ana', kind: 'text', text: 'Sorry! Checking now.' })).status).toBe(409);
+      expect((await api('POST', `${conv}/replies`, { requestId: 'r1', agentId: 'agent-1', kind: 'text', text: 'Sorry! Checking now.' })).status).toBe(409);
 
       // The delivery worker reports back, as a gateway does.
       await publishEnvelope(js, { id: `status:${replyId}:delivered`, to: { type: 'conversation', key }, event: { type: 'delivery.updated', messageId: replyId, status: 'delivered', at: await now() } }, partitionOf(key));
 
       // 24 hours later: free-form refused with the reason, template accepted.
       expect((await api('POST', '/admin/clock/advance', { ms: 24 * HOUR })).status).toBe(200);
-      const refused = await api('POST', `${conv}/replies`, { requestId: 'r2', agentId: 'ana', kind: 'text', text: 'Any news?' });
+      const refused = await api('POST', `${conv}/replies`, { requestId: 'r2', agentId: 'agent-1', kind: 'text', text: 'Any news?' });
       expect(refused.status).toBe(422);
       expect(refused.body.error.code).toBe('template_required');
       expect(refused.body.error.message).toMatch(/template/);
-      const template = await api('POST', `${conv}/replies`, { requestId: 'r3', agentId: 'ana', kind: 'template', template: { name: 'order_update', language: 'en', params: ['A-1'] } });
+      const template = await api('POST', `${conv}/replies`, { requestId: 'r3', agentId: 'agent-1', kind: 'template', template: { name: 'order_update', language: 'en', params: ['A-1'] } });
       expect(template.status).toBe(201);
 
       // 72 hours after the last message the interaction is over; the next message opens a new one.

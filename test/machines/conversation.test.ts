@@ -40,12 +40,12 @@ describe('conversation actor', () => {
     const ref = { type: 'conversation', key };
     await rt.send(ref, msg(key, 'm1'));
     const first = ctx(key).current!.interactionId;
-    await rt.send(ref, { type: 'interaction.connected', interactionId: first, agentId: 'ana' });
-    await rt.send(ref, { type: 'interaction.wrapped_up', interactionId: first, agentId: 'ana', code: 'resolved' });
+    await rt.send(ref, { type: 'interaction.connected', interactionId: first, agentId: 'agent-1' });
+    await rt.send(ref, { type: 'interaction.wrapped_up', interactionId: first, agentId: 'agent-1', code: 'resolved' });
     await rt.clock.advance(4 * HOUR - 1);
     await rt.send(ref, msg(key, 'm2'));
     await rt.settle();
-    expect(rt.bus.routingEvents().at(-1)).toMatchObject({ type: 'interaction.customer_returned', interactionId: first, lastAgentId: 'ana' });
+    expect(rt.bus.routingEvents().at(-1)).toMatchObject({ type: 'interaction.customer_returned', interactionId: first, lastAgentId: 'agent-1' });
     await rt.clock.advance(4 * HOUR);
     await rt.send(ref, msg(key, 'm3'));
     await rt.settle();
@@ -197,7 +197,7 @@ describe('conversation actor', () => {
     const ref = { type: 'conversation', key };
     await rt.send(ref, msg(key, 'i1'));
     // An agent holds it (no threading timer runs while connected).
-    await rt.send(ref, { type: 'interaction.connected', interactionId: (rt.host.read(ref)?.context as ConversationContext).current!.interactionId, agentId: 'ana' });
+    await rt.send(ref, { type: 'interaction.connected', interactionId: (rt.host.read(ref)?.context as ConversationContext).current!.interactionId, agentId: 'agent-1' });
     await rt.clock.advance(24 * HOUR);
     expect(await rt.send(ref, reply({ text: 'no tag' }))).toMatchObject({ ok: false, code: 'reply_window_closed' });
     expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({ ok: true });
