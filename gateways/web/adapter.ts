@@ -3,7 +3,7 @@
  * 1. `POST /web/<integrationId>/sessions` → `{sessionId, token}` (see routes.ts);
  * 2. posts what the customer does to `POST /webhooks/web/<integrationId>` (the gateway's webhook route, so it is
  *    published to JetStream like any channel) with `Authorization: Bearer <token>` and a JSON body — one item or an
- *    array of items: `{type:"message", clientMessageId, text?, media?, location?, postback?}`,
+ *    array of items: `{type:"message", clientMessageId, text?, media?, location?, postback?, contact?}`,
  *    `{type:"receipt", clientMessageId, status:"delivered"|"read", messageIds}`, `{type:"close", clientMessageId}`,
  *    `{type:"typing"}`; `clientMessageId` (unique per session, reused on retries) is the dedupe id;
  * 3. listens on `GET /web/<integrationId>/sessions/<sessionId>/stream?token=…` (server-sent events) and, after a
@@ -28,6 +28,7 @@ const item = z.discriminatedUnion('type', [
     media: z.array(z.object({ url: z.url(), mimeType: z.string().optional(), filename: z.string().optional(), caption: z.string().optional() })).min(1).max(10).optional(),
     location: z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180), name: z.string().optional(), address: z.string().optional() }).optional(),
     postback: z.object({ payload: z.string().max(1_000), title: z.string().optional() }).optional(),
+    contact: z.object({ name: z.string().max(200).optional(), phone: z.string().max(40).optional(), email: z.string().max(200).optional() }).optional(),
     displayName: z.string().max(200).optional(),
   }),
   z.object({ type: z.literal('receipt'), clientMessageId: clientId, status: z.enum(['delivered', 'read']), messageIds: z.array(z.string().min(1)).min(1).max(100) }),
@@ -82,10 +83,11 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChannelAdapte
           const who = i.displayName ? { displayName: i.displayName } : {};
           const text = i.text !== undefined ? { text: i.text } : {};
           if (i.postback) out.push({ ...base, ...who, type: 'message.received', messageId, kind: 'postback', postback: i.postback, ...text });
+          else if (i.contact) out.push({ ...base, ...who, type: 'message.received', messageId, kind: 'contact', contact: i.contact, ...text });
           else if (i.location) out.push({ ...base, ...who, type: 'message.received', messageId, kind: 'location', location: i.location, ...text });
           else if (i.media) out.push({ ...base, ...who, type: 'message.received', messageId, kind: 'media', media: i.media, ...text });
           else if (i.text !== undefined && i.text.trim() !== '') out.push({ ...base, ...who, type: 'message.received', messageId, kind: 'text', text: i.text });
-          else throw new WebhookError(400, 'body_invalid', `clientMessageId ${i.clientMessageId}: a message needs text, media, location or postback`);
+          else throw new WebhookError(400, 'body_invalid', `clientMessageId ${i.clientMessageId}: a message needs text, media, location, contact or postback`);
         }
       }
       return out;

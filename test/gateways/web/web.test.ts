@@ -41,6 +41,7 @@ describe('web messaging adapter', () => {
       { type: 'message', clientMessageId: 'c-2', media: [{ url: 'https://cdn.example.test/p.png', mimeType: 'image/png' }], text: 'this one' },
       { type: 'message', clientMessageId: 'c-3', location: { latitude: 48.85, longitude: 2.35, name: 'Paris' } },
       { type: 'message', clientMessageId: 'c-4', postback: { payload: 'TRACK_ORDER', title: 'Track my order' } },
+      { type: 'message', clientMessageId: 'c-5', contact: { name: 'Jane Doe', phone: '+15555550123' } },
       { type: 'receipt', clientMessageId: 'r-1', status: 'read', messageIds: ['out-1.abcd1234'] },
       { type: 'close', clientMessageId: 'x-1' },
     ]), integration);
@@ -49,6 +50,7 @@ describe('web messaging adapter', () => {
       { ...base, type: 'message.received', messageId: `${SID}:c-2`, kind: 'media', media: [{ url: 'https://cdn.example.test/p.png', mimeType: 'image/png' }], text: 'this one' },
       { ...base, type: 'message.received', messageId: `${SID}:c-3`, kind: 'location', location: { latitude: 48.85, longitude: 2.35, name: 'Paris' } },
       { ...base, type: 'message.received', messageId: `${SID}:c-4`, kind: 'postback', postback: { payload: 'TRACK_ORDER', title: 'Track my order' } },
+      { ...base, type: 'message.received', messageId: `${SID}:c-5`, kind: 'contact', contact: { name: 'Jane Doe', phone: '+15555550123' } },
       { ...base, type: 'receipt.received', messageId: `${SID}:r-1`, status: 'read', providerMessageIds: ['out-1.abcd1234'] },
       { ...base, type: 'conversation.closed_by_customer', messageId: `${SID}:x-1` },
     ]);
