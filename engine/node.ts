@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ManualClock } from '../actors/clock.js';
 import { DEFAULT_PARTITIONS } from '../protocol/partition.js';
 import { builtinActorTypes, builtinRouteModules } from './actor-types.js';
+import type { ConversationConfig } from './config/conversation.js';
 import { Engine } from './engine.js';
 import { createApp, listen } from './http.js';
 
@@ -15,6 +16,8 @@ export interface EngineNodeOptions {
   readonly virtualClock?: boolean;
   /** Start time of the virtual clock (ms since epoch). */
   readonly virtualStart?: number;
+  /** Conversation config (threading windows, policy overrides, content filters); defaults when absent. */
+  readonly conversation?: ConversationConfig;
   readonly logger: Logger;
 }
 
@@ -33,7 +36,7 @@ export async function startEngineNode(o: EngineNodeOptions): Promise<EngineNode>
     partitions,
     clock: o.virtualClock ? new ManualClock(o.virtualStart) : undefined,
     logger: o.logger,
-    actorTypes: builtinActorTypes({ partitions }),
+    actorTypes: builtinActorTypes({ partitions, conversation: o.conversation }),
   });
   await engine.start();
   const http = await listen(createApp(engine, builtinRouteModules), o.httpPort);

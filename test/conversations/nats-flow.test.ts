@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { AckPolicy, DeliverPolicy } from 'nats';
+import { parseConversationConfig } from '../../engine/config/conversation.js';
 import { createLogger } from '../../engine/logger.js';
 import { connectNats, publishEnvelope } from '../../engine/nats-bus.js';
 import { startEngineNode } from '../../engine/node.js';
@@ -35,7 +36,10 @@ describe('conversation through NATS with the engine running', () => {
   const nats = useNatsServer();
 
   it('threads, enforces the WhatsApp window, records delivery, and starts a new interaction after 72 h', async () => {
-    const node = await startEngineNode({ dataDir: join(tempDir(), 'e'), httpPort: 0, natsUrl: nats.server.url, virtualClock: true, logger: createLogger({ level: 'silent' }) });
+    const node = await startEngineNode({
+      dataDir: join(tempDir(), 'e'), httpPort: 0, natsUrl: nats.server.url, virtualClock: true, logger: createLogger({ level: 'silent' }),
+      conversation: parseConversationConfig({ threading: { defaultWindowHours: 24, integrations: { 'whatsapp:wa1': 72 } } }),
+    });
     const nc = await connectNats(nats.server.url, 'test-gateway');
     const js = nc.jetstream();
     const base = `http://127.0.0.1:${node.httpPort}`;
@@ -60,6 +64,7 @@ describe('conversation through NATS with the engine running', () => {
         return r.status === 200 ? r.body : undefined;
       });
       expect(first.interactions).toBe(1);
+      expect(first.threadingWindowMs).toBe(72 * HOUR); // the integration's configured window
       const firstId = first.current.interactionId as string;
 
       // Agent replies while the window is open.
