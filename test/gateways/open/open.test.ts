@@ -18,7 +18,7 @@ const signed = (body: object | string, url = URL_) => {
 };
 
 const inbound = (messageId: string, over: object = {}) => ({
-  channel: { messageId, from: { nickname: 'jdoe', id: 'cust-42', idType: 'Opaque', firstName: 'Jane', lastName: 'Doe' }, time: '2026-01-01T12:00:00.000Z' },
+  channel: { messageId, from: { nickname: 'customer42', id: 'cust-42', idType: 'Opaque', firstName: 'Customer', lastName: 'Customer' }, time: '2026-01-01T12:00:00.000Z' },
   text: 'Hello from middleware', ...over,
 });
 
@@ -40,14 +40,14 @@ describe('open messaging inbound (Genesys Open Messaging formats)', () => {
   });
 
   it('normalizes text, attachments, button responses, legacy bodies, receipts and typing events', () => {
-    const base = { channel: 'open', integrationId: 'open-1', channelUserId: 'cust-42', at: Date.parse('2026-01-01T12:00:00.000Z'), receivedAt: NOW, displayName: 'jdoe' };
+    const base = { channel: 'open', integrationId: 'open-1', channelUserId: 'cust-42', at: Date.parse('2026-01-01T12:00:00.000Z'), receivedAt: NOW, displayName: 'customer42' };
     expect(a.normalize(signed(inbound('m-1')), integration)).toEqual([{ ...base, type: 'message.received', messageId: 'm-1', kind: 'text', text: 'Hello from middleware' }]);
     const att = a.normalize(signed(inbound('m-2', { text: 'see attached', content: [{ contentType: 'Attachment', attachment: { mediaType: 'Image', url: 'https://files.example.test/a.png', mime: 'image/png', filename: 'a.png' } }] })), integration);
     expect(att).toEqual([{ ...base, type: 'message.received', messageId: 'm-2', kind: 'media', text: 'see attached', media: [{ url: 'https://files.example.test/a.png', mimeType: 'image/png', filename: 'a.png' }] }]);
     const qr = a.normalize(signed(inbound('m-3', { text: undefined, content: [{ contentType: 'ButtonResponse', buttonResponse: { type: 'QuickReply', text: 'Yes please', payload: 'CONFIRM_YES' } }] })), integration);
     expect(qr[0]).toMatchObject({ kind: 'postback', postback: { payload: 'CONFIRM_YES', title: 'Yes please' } });
     // Legacy endpoint body: platform/type/direction and channel.to.
-    const legacy = a.normalize(signed({ channel: { platform: 'Open', type: 'Private', messageId: 'm-4', to: { id: 'open-1' }, from: { nickname: 'jdoe', id: 'cust-42', idType: 'Opaque' }, time: '2026-01-01T12:00:00.000Z' }, type: 'Text', text: 'legacy', direction: 'Inbound' }), integration);
+    const legacy = a.normalize(signed({ channel: { platform: 'Open', type: 'Private', messageId: 'm-4', to: { id: 'open-1' }, from: { nickname: 'customer42', id: 'cust-42', idType: 'Opaque' }, time: '2026-01-01T12:00:00.000Z' }, type: 'Text', text: 'legacy', direction: 'Inbound' }), integration);
     expect(legacy[0]).toMatchObject({ type: 'message.received', messageId: 'm-4', kind: 'text', text: 'legacy' });
     const receipt = (status: string) => ({ id: 'out-7.abcd1234', channel: { to: { id: 'cust-42', idType: 'Opaque' }, time: '2026-01-01T12:00:01.000Z' }, status, direction: 'Outbound', isFinalReceipt: true });
     expect(a.normalize(signed(receipt('Delivered'), `${URL_}?kind=receipt`), integration)).toEqual([{
@@ -98,7 +98,7 @@ describe('open messaging outbound webhook (fake middleware)', () => {
   const a = createOpenAdapter({ now: () => NOW });
   const int = (): Integration => ({ ...integration, sendBaseUrl: `${fake.url}/genesys/outbound` });
   const out = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({
-    id: 'out-7', channel: 'open', integrationId: 'open-1', channelUserId: 'cust-42', conversationKey: 'open:open-1:cust-42', interactionId: 'int-1', kind: 'text', text: 'Hi Jane, an agent here', ...over,
+    id: 'out-7', channel: 'open', integrationId: 'open-1', channelUserId: 'cust-42', conversationKey: 'open:open-1:cust-42', interactionId: 'int-1', kind: 'text', text: 'Hi Customer, an agent here', ...over,
   });
 
   it('posts an Outbound Open NormalizedMessage that middleware verifies with its own HMAC', async () => {
@@ -116,7 +116,7 @@ describe('open messaging outbound webhook (fake middleware)', () => {
     expect(JSON.parse(req.body)).toEqual({
       id: r.providerMessageId,
       channel: { id: 'open-1', platform: 'Open', type: 'Private', messageId: r.providerMessageId, time: '2026-01-01T12:00:05.000Z', to: { id: 'cust-42', idType: 'Opaque' }, from: { nickname: 'Acme middleware', id: 'open-1', idType: 'Opaque' } },
-      type: 'Text', text: 'Hi Jane, an agent here', originatingEntity: 'Human', direction: 'Outbound', conversationId: 'int-1',
+      type: 'Text', text: 'Hi Customer, an agent here', originatingEntity: 'Human', direction: 'Outbound', conversationId: 'int-1',
     });
     await a.send(out({ kind: 'media', text: undefined, media: { url: 'https://cdn.example.test/r.pdf', mimeType: 'application/pdf', filename: 'r.pdf' } }), int(), fetch);
     expect(JSON.parse(fake.requests[1]!.body).content).toEqual([{ contentType: 'Attachment', attachment: { id: 'out-7', mediaType: 'File', url: 'https://cdn.example.test/r.pdf', mime: 'application/pdf', filename: 'r.pdf' } }]);

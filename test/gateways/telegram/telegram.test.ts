@@ -8,8 +8,8 @@ const SECRET = 'tg_Secret-token_0123456789';
 const BOT = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
 const integration: Integration = { id: 'tg-bot', channel: 'telegram', secret: SECRET, credentials: { botToken: BOT } };
 const NOW = 1_700_000_100_000;
-const from = { id: 987654321, is_bot: false, first_name: 'Ada', last_name: 'L', username: 'ada', language_code: 'en' };
-const chat = { id: 987654321, first_name: 'Ada', last_name: 'L', username: 'ada', type: 'private' };
+const from = { id: 987654321, is_bot: false, first_name: 'Kim', last_name: 'L', username: 'ada', language_code: 'en' };
+const chat = { id: 987654321, first_name: 'Kim', last_name: 'L', username: 'ada', type: 'private' };
 
 /** An update exactly as the Bot API posts it (the secret is a static header; there is no HMAC to compute). */
 const update = (u: object, secret = SECRET) => webhookRequest({
@@ -29,7 +29,7 @@ describe('Telegram webhooks', () => {
   });
 
   it('normalizes text, photo, document, voice, sticker, location, venue, contact, callback query, block/unblock', () => {
-    const base = { channel: 'telegram', integrationId: 'tg-bot', channelUserId: '987654321', at: 1_700_000_000_000, receivedAt: NOW, displayName: 'Ada L' };
+    const base = { channel: 'telegram', integrationId: 'tg-bot', channelUserId: '987654321', at: 1_700_000_000_000, receivedAt: NOW, displayName: 'Kim L' };
     const one = (u: object) => a.normalize(update(u), integration);
     expect(one(msg(10_001, { text: '/start' }))).toEqual([{ ...base, type: 'message.received', messageId: '10001', kind: 'text', text: '/start' }]);
     expect(one(msg(10_002, { caption: 'broken', photo: [
@@ -45,8 +45,8 @@ describe('Telegram webhooks', () => {
     expect(one(msg(10_006, { location: { latitude: 52.52, longitude: 13.405 } }))[0]).toMatchObject({ kind: 'location', location: { latitude: 52.52, longitude: 13.405 } });
     expect(one(msg(10_007, { location: { latitude: 52.5, longitude: 13.4 }, venue: { location: { latitude: 52.5, longitude: 13.4 }, title: 'Store', address: 'Main St 1' } }))[0])
       .toMatchObject({ kind: 'location', location: { latitude: 52.5, longitude: 13.4, name: 'Store', address: 'Main St 1' } });
-    expect(one(msg(10_008, { contact: { phone_number: '+15555550123', first_name: 'Bob', user_id: 111 } }))[0])
-      .toMatchObject({ kind: 'contact', contact: { phone_number: '+15555550123', first_name: 'Bob', user_id: 111 } });
+    expect(one(msg(10_008, { contact: { phone_number: '+15555550123', first_name: 'Lee', user_id: 111 } }))[0])
+      .toMatchObject({ kind: 'contact', contact: { phone_number: '+15555550123', first_name: 'Lee', user_id: 111 } });
     expect(one({ update_id: 10_009, callback_query: { id: '4382bfdwdsb323b2d9', from, chat_instance: '-1', data: 'order:42:track', message: { message_id: 77, from: { id: 1, is_bot: true, first_name: 'Bot' }, chat, date: 1_700_000_000, text: 'Track your order?' } } }))
       .toEqual([{ ...base, type: 'message.received', messageId: '10009', kind: 'postback', postback: { payload: 'order:42:track', title: 'Track your order?' } }]);
     const member = (update_id: number, status: string) => ({ update_id, my_chat_member: { chat, from, date: 1_700_000_000, old_chat_member: { user: { id: 1, is_bot: true, first_name: 'Bot' }, status: 'member' }, new_chat_member: { user: { id: 1, is_bot: true, first_name: 'Bot' }, status } } });
@@ -79,14 +79,14 @@ describe('Telegram send (fake api.telegram.org)', () => {
   const a = createTelegramAdapter();
   const int = (): Integration => ({ ...integration, sendBaseUrl: fake.url });
   const out = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({
-    id: 'o1', channel: 'telegram', integrationId: 'tg-bot', channelUserId: '987654321', conversationKey: 'telegram:tg-bot:987654321', kind: 'text', text: 'Hello Ada', ...over,
+    id: 'o1', channel: 'telegram', integrationId: 'tg-bot', channelUserId: '987654321', conversationKey: 'telegram:tg-bot:987654321', kind: 'text', text: 'Hello Kim', ...over,
   });
 
   it('calls sendMessage and sendPhoto/sendDocument with the bot token in the path', async () => {
     fake.requests.length = 0;
     await expect(a.send(out(), int(), fetch)).resolves.toEqual({ providerMessageId: '4242' });
     expect(fake.requests[0]!.path).toBe(`/bot${BOT}/sendMessage`);
-    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ chat_id: '987654321', text: 'Hello Ada' });
+    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ chat_id: '987654321', text: 'Hello Kim' });
     await a.send(out({ kind: 'media', text: undefined, media: { url: 'https://cdn.example.test/p.jpg', mimeType: 'image/jpeg', caption: 'label' } }), int(), fetch);
     expect(fake.requests[1]!.path).toBe(`/bot${BOT}/sendPhoto`);
     expect(JSON.parse(fake.requests[1]!.body)).toEqual({ chat_id: '987654321', photo: 'https://cdn.example.test/p.jpg', caption: 'label' });

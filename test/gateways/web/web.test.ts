@@ -37,20 +37,20 @@ describe('web messaging adapter', () => {
     const base = { channel: 'web', integrationId: 'web-1', channelUserId: SID, at: NOW, receivedAt: NOW };
     const events = a.normalize(post([
       { type: 'typing', on: true },
-      { type: 'message', clientMessageId: 'c-1', text: 'Hi, is my order late?', displayName: 'Jane' },
+      { type: 'message', clientMessageId: 'c-1', text: 'Hi, is my order late?', displayName: 'Customer' },
       { type: 'message', clientMessageId: 'c-2', media: [{ url: 'https://cdn.example.test/p.png', mimeType: 'image/png' }], text: 'this one' },
       { type: 'message', clientMessageId: 'c-3', location: { latitude: 48.85, longitude: 2.35, name: 'Paris' } },
       { type: 'message', clientMessageId: 'c-4', postback: { payload: 'TRACK_ORDER', title: 'Track my order' } },
-      { type: 'message', clientMessageId: 'c-5', contact: { name: 'Jane Doe', phone: '+15555550123' } },
+      { type: 'message', clientMessageId: 'c-5', contact: { name: 'Test Customer', phone: '+15555550123' } },
       { type: 'receipt', clientMessageId: 'r-1', status: 'read', messageIds: ['out-1.abcd1234'] },
       { type: 'close', clientMessageId: 'x-1' },
     ]), integration);
     expect(events).toEqual([
-      { ...base, displayName: 'Jane', type: 'message.received', messageId: `${SID}:c-1`, kind: 'text', text: 'Hi, is my order late?' },
+      { ...base, displayName: 'Customer', type: 'message.received', messageId: `${SID}:c-1`, kind: 'text', text: 'Hi, is my order late?' },
       { ...base, type: 'message.received', messageId: `${SID}:c-2`, kind: 'media', media: [{ url: 'https://cdn.example.test/p.png', mimeType: 'image/png' }], text: 'this one' },
       { ...base, type: 'message.received', messageId: `${SID}:c-3`, kind: 'location', location: { latitude: 48.85, longitude: 2.35, name: 'Paris' } },
       { ...base, type: 'message.received', messageId: `${SID}:c-4`, kind: 'postback', postback: { payload: 'TRACK_ORDER', title: 'Track my order' } },
-      { ...base, type: 'message.received', messageId: `${SID}:c-5`, kind: 'contact', contact: { name: 'Jane Doe', phone: '+15555550123' } },
+      { ...base, type: 'message.received', messageId: `${SID}:c-5`, kind: 'contact', contact: { name: 'Test Customer', phone: '+15555550123' } },
       { ...base, type: 'receipt.received', messageId: `${SID}:r-1`, status: 'read', providerMessageIds: ['out-1.abcd1234'] },
       { ...base, type: 'conversation.closed_by_customer', messageId: `${SID}:x-1` },
     ]);
@@ -131,7 +131,7 @@ describe('web messaging over HTTP: sessions, webhook posts, SSE stream, outbound
   }));
 
   const out = (sessionId: string, over: Partial<OutboundMessage> = {}): OutboundMessage => ({
-    id: 'out-1', channel: 'web', integrationId: 'web-1', channelUserId: sessionId, conversationKey: `web:web-1:${sessionId}`, kind: 'text', text: 'Hello, this is Sam from support', ...over,
+    id: 'out-1', channel: 'web', integrationId: 'web-1', channelUserId: sessionId, conversationKey: `web:web-1:${sessionId}`, kind: 'text', text: 'Hello, this is support', ...over,
   });
 
   it('issues a session, accepts the customer message with CORS, and publishes it with its dedupe id', async () => {
@@ -175,7 +175,7 @@ describe('web messaging over HTTP: sessions, webhook posts, SSE stream, outbound
     clearTimeout(sendLater);
     expect(events[0]).toMatchObject({ event: 'ready' });
     const messages = events.filter((e) => e.event === 'message').map((e) => ({ ...JSON.parse(e.data), sseId: e.id as string }));
-    expect(messages.map((m) => m.text)).toEqual(['Hello, this is Sam from support', 'Your parcel left today']);
+    expect(messages.map((m) => m.text)).toEqual(['Hello, this is support', 'Your parcel left today']);
     expect(messages[0]).toMatchObject({ kind: 'text', id: first.providerMessageId, messageId: 'out-1' });
 
     // Reconnect after the first message: only the second comes again.
