@@ -25,6 +25,8 @@ import { bearerOf, newSessionId, outboundSignature, sameString, sessionOf, sessi
 /** Interval of SSE comment lines that keep proxies from closing an idle stream. */
 export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 const OUTBOUND_LIMIT_BYTES = 256 * 1024;
+/** Open SSE streams allowed per session (browser tabs). */
+export const MAX_STREAMS_PER_SESSION = 5;
 
 /** What the web routes need from the gateway. */
 export interface WebRoutesDeps {
@@ -91,6 +93,8 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
     const sessionId = token ? sessionOf(token, integration.secret, integration.id) : undefined;
     if (!sessionId || sessionId !== c.req.param('sessionId')) return fail(c, 401, 'signature_invalid', 'the session token is missing or not valid for this session');
     const key = `${integration.id}/${sessionId}`;
+    // A few tabs per session are normal; more is a leak or abuse holding sockets open.
+    if (hub.listeners(key) >= MAX_STREAMS_PER_SESSION) return fail(c, 429, 'too_many_streams', `at most ${MAX_STREAMS_PER_SESSION} streams may be open per session; close one first`);
     const resume = c.req.header('last-event-id') ?? c.req.query('lastEventId') ?? '';
     const [epoch, seqText] = resume.split('-');
     // Ids from another process (restart) or a dropped backlog: the browser reloads history, then streams.

@@ -189,6 +189,17 @@ describe('web messaging over HTTP: sessions, webhook posts, SSE stream, outbound
     const reset = await readSse(stale, (ev) => ev.some((e) => e.event === 'message'));
     expect(reset.map((e) => e.event).slice(0, 3)).toEqual(['ready', 'reset', 'message']);
     expect(hub.listeners(`web-1/${sessionId}`)).toBeLessThanOrEqual(1);
+
+    // A sixth concurrent stream on one session is refused.
+    const crowd = 'Cr0wd456789abcdefghijk';
+    const open = await Promise.all([0, 1, 2, 3, 4].map(() => fetch(`${base}/web/web-1/sessions/${crowd}/stream?token=${encodeURIComponent(tokenFor(crowd))}`)));
+    const readers = open.map((r) => r.body!.getReader());
+    await Promise.all(readers.map((r) => r.read())); // each stream is open and has sent `ready`
+    expect(hub.listeners(`web-1/${crowd}`)).toBe(5);
+    const sixth = await fetch(`${base}/web/web-1/sessions/${crowd}/stream?token=${encodeURIComponent(tokenFor(crowd))}`);
+    expect(sixth.status).toBe(429);
+    expect(await sixth.json()).toMatchObject({ error: { code: 'too_many_streams' } });
+    await Promise.all(readers.map((r) => r.cancel()));
   });
 
   it('refuses unsigned or tampered outbound posts and maps errors in send', async () => {
