@@ -27,6 +27,14 @@ const config = z.object({
     const key = `${i.channel}/${i.id}`;
     if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['integrations', n, 'id'], message: `duplicate integration ${key}` });
     seen.add(key);
+    const platform = i.options?.platform;
+    if (i.channel === 'social' && platform !== 'x' && platform !== 'facebook') {
+      ctx.addIssue({ code: 'custom', path: ['integrations', n, 'options', 'platform'], message: 'a social integration needs options.platform "x" or "facebook"' });
+    }
+    const keywords = i.options?.keywords;
+    if (keywords !== undefined && !(Array.isArray(keywords) && keywords.every((k) => typeof k === 'string'))) {
+      ctx.addIssue({ code: 'custom', path: ['integrations', n, 'options', 'keywords'], message: 'keywords must be a list of strings' });
+    }
   });
 });
 

@@ -64,6 +64,8 @@ describe('gateway config', () => {
     expect(() => parseGatewayConfig({ integrations: [{ id: 'wa 1', channel: 'whatsapp', secret: 's' }] })).toThrow(/integrations\.0\.id/);
     expect(() => parseGatewayConfig({ integrations: [{ id: 'a', channel: 'fax', secret: 's' }] })).toThrow(GatewayConfigError);
     expect(() => parseGatewayConfig({ integrations: [{ id: 'a', channel: 'x', secret: 's' }, { id: 'a', channel: 'x', secret: 't' }] })).toThrow(/duplicate integration x\/a/);
+    expect(() => parseGatewayConfig({ integrations: [{ id: 'p', channel: 'social', secret: 's' }] })).toThrow(/integrations\.0\.options\.platform/);
+    expect(() => parseGatewayConfig({ integrations: [{ id: 'p', channel: 'social', secret: 's', options: { platform: 'x', keywords: 'help' } }] })).toThrow(/keywords must be a list/);
   });
 });
 
