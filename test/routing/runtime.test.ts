@@ -199,3 +199,44 @@ describe('routing on the actor runtime', () => {
     expect(h.bus.records.filter((r) => r.kind === 'routing.affinity_fallback').map((r) => r.reason)).toEqual(['affinity_timeout', 'agent_not_ready']);
   });
 });
+
+describe('routing on the actor runtime: optional wrap-up, inactivity, this-queue affinity', () => {
+  it('optional ACW frees capacity at once and still takes a code later', async () => {
+    h = await routingHarness({ ...baseConfig, queues: [{ id: 'support', acw: { mode: 'optional' } }, baseConfig.queues![1]] });
+    await h.send('agent', 'cy', { type: 'agent.logged_in' });
+    await h.send('interaction', 'i1', opened('i1', 'a'));
+    await h.send('interaction', 'i2', opened('i2', 'b'));
+    await h.send('agent', 'cy', { type: 'agent.offer_accepted', offerId: offerOf('cy').offerId });
+    await h.send('agent', 'cy', { type: 'agent.interaction_ended', interactionId: 'i1' });
+    expect(offerOf('cy').interactionId).toBe('i2');
+    expect(await h.send('agent', 'cy', { type: 'agent.wrapup_submitted', interactionId: 'i1', code: 'Need Follow Up' })).toMatchObject({ responses: [{ ok: true }] });
+    expect(h.bus.toConversation('interaction.wrapped_up')).toEqual([expect.objectContaining({ interactionId: 'i1', code: 'Need Follow Up' })]);
+  });
+
+  it('the per-queue inactivity timer re-queues an idle interaction, freeing the agent', async () => {
+    h = await routingHarness({ ...baseConfig, queues: [{ id: 'support', inactivity: { timeoutSeconds: 600, action: 'requeue' } }, baseConfig.queues![1]] });
+    await h.send('agent', 'cy', { type: 'agent.logged_in' });
+    await h.send('interaction', 'i1', opened('i1', 'a'));
+    await h.send('agent', 'cy', { type: 'agent.offer_accepted', offerId: offerOf('cy').offerId });
+    await h.advance(500_000);
+    await h.send('interaction', 'i1', { type: 'interaction.message_received', interactionId: 'i1', message: { text: 'still here' } });
+    await h.advance(500_000); // 1000 s since accept but only 500 s since the last message
+    expect(h.interaction('i1').stage).toBe('connected');
+    await h.advance(100_000);
+    expect(h.agent('cy').interactions).toEqual({});
+    expect(h.interaction('i1').stage).toBe('queued');
+    expect(h.bus.toConversation('interaction.disconnected')).toHaveLength(1);
+  });
+
+  it('this-queue affinity skips a last agent who is not a member of the queue', async () => {
+    h = await routingHarness({ ...baseConfig, queues: [{ id: 'support', affinity: { mode: 'this_queue', timeoutSeconds: 60 } }, baseConfig.queues![1]], agents: [...baseConfig.agents!, { id: 'dee', queues: ['billing'] }] });
+    await h.send('interaction', 'i1', opened('i1', 'hi'));
+    await h.send('queue', 'support', { type: 'queue.interaction_withdrawn', interactionId: 'i1', reason: 'connected_elsewhere' });
+    await h.send('interaction', 'i1', { type: 'interaction.offer_accepted', offerId: 'x', agentId: 'dee', queueId: 'support', direct: true });
+    await h.send('interaction', 'i1', { type: 'interaction.agent_disconnected', agentId: 'dee' });
+    await h.send('interaction', 'i1', { type: 'interaction.agent_wrapped_up', agentId: 'dee', code: 'Processed' });
+    await h.send('interaction', 'i1', { type: 'interaction.customer_returned', interactionId: 'i1', message: { text: 'again' }, lastAgentId: 'dee' });
+    expect(h.interaction('i1').stage).toBe('queued');
+    expect(h.bus.records.filter((r) => r.kind === 'routing.affinity_fallback').map((r) => r.reason)).toEqual(['agent_not_in_queue']);
+  });
+});
