@@ -7,8 +7,8 @@ import { RoutingConfigHolder, routingActorTypes } from './config/routing.js';
 /** Everything a feature's actor types may need at registration (configuration, partitions). */
 export interface ActorTypeContext {
   readonly partitions: number;
-  /** Conversation config (threading windows, policy overrides, content filters); defaults when absent. */
-  readonly conversation?: ConversationConfig;
+  /** Conversation config (threading windows, policy overrides, content filters), or a reader of the current one; defaults when absent. */
+  readonly conversation?: ConversationConfig | (() => ConversationConfig);
   /** Routing configuration (hot-reloaded: actors read it at use); a fresh empty holder when absent. */
   readonly routing?: RoutingConfigHolder;
 }

@@ -99,8 +99,13 @@ export function conversationInput(cfg: ConversationConfig, conversationKey: stri
   return { conversationKey, threadingWindowMs: threadingWindowMs(cfg, ch, integrationId), policy: policyOverride(cfg, ch) };
 }
 
-/** The conversation feature's actor types: conversation, its history pages, contacts and the identity index. */
-export function conversationActorTypes(cfg: ConversationConfig = DEFAULT_CONVERSATION_CONFIG): ActorType[] {
+/**
+ * The conversation feature's actor types: conversation, its history pages, contacts and the
+ * identity index. Pass a function to read the config at each conversation's creation (a new
+ * config reaches new conversations; existing ones keep the window and policy they started with).
+ */
+export function conversationActorTypes(config: ConversationConfig | (() => ConversationConfig) = DEFAULT_CONVERSATION_CONFIG): ActorType[] {
+  const current = typeof config === 'function' ? config : () => config;
   return [
     {
       name: 'conversation',
@@ -108,7 +113,7 @@ export function conversationActorTypes(cfg: ConversationConfig = DEFAULT_CONVERS
       input: (key: string) => {
         const parsed = parseConversationKey(key);
         if (!parsed) throw new TerminalError('invalid_conversation_key', `conversation key "${key}" is not <channel>:<integrationId>:<channelUserId> with a known channel`);
-        return conversationInput(cfg, key, parsed.channel, parsed.integrationId);
+        return conversationInput(current(), key, parsed.channel, parsed.integrationId);
       },
     },
     { name: 'history', machine: historyMachine },

@@ -242,4 +242,16 @@ describe('conversation actor', () => {
     expect(await rt.send(sref, reply({ text: 'still there?' }))).toMatchObject({ ok: false, code: 'opted_out' });
     await rt.close();
   });
+
+  it('a config reader: a new config reaches new conversations, existing ones keep theirs', async () => {
+    let cfg = parseConversationConfig({ threading: { channels: { web: 1 } } });
+    const rt = runtime(conversationActorTypes(() => cfg));
+    const msg = (key: string) => ({ type: 'message.received', channel: 'web', integrationId: 'site', channelUserId: key.split(':')[2], messageId: key, kind: 'text', text: 'hi', at: rt.clock.now() });
+    await rt.send({ type: 'conversation', key: 'web:site:a' }, msg('web:site:a'));
+    cfg = parseConversationConfig({ threading: { channels: { web: 2 } } });
+    await rt.send({ type: 'conversation', key: 'web:site:b' }, msg('web:site:b'));
+    const windowOf = (key: string) => (rt.host.read({ type: 'conversation', key })?.context as ConversationContext).threadingWindowMs;
+    expect([windowOf('web:site:a'), windowOf('web:site:b')]).toEqual([HOUR, 2 * HOUR]);
+    await rt.close();
+  });
 });
