@@ -105,8 +105,10 @@ describe('crash and restart', () => {
     for (const [key, seen] of counts) expect(seen.sort((a, b) => a - b), key).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(counts.size).toBe(ACTORS);
 
+    // SIGTERM is a graceful stop: drain, flush the outbox, exit 0.
     engine.kill('SIGTERM');
-    await new Promise((r) => engine.once('exit', r));
+    const code = await new Promise((r) => engine.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
     await nc.close();
   }, 180_000);
 });
