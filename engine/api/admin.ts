@@ -15,6 +15,36 @@ import { ApiError } from './errors.js';
 
 const FileBody = z.object({ path: z.string().min(1) }).strict();
 
+/** The KV bucket every node watches for the applied routing file (hot reload across the cluster). */
+export const ROUTING_CONFIG_BUCKET = 'sb_routing_config';
+
+/**
+ * Shares applied files through a NATS KV bucket: each node watches it and applies newer
+ * versions locally. Concurrent applies on two nodes: the last write wins.
+ */
+function shareConfig(engine: Engine, holder: RoutingConfigHolder, applied: (c: RoutingConfig) => Promise<unknown>) {
+  const kv = engine.nc.jetstream().views.kv(ROUTING_CONFIG_BUCKET, { history: 1 });
+  void (async () => {
+    const w = await (await kv).watch({ key: 'current' });
+    for await (const e of w) {
+      if (e.operation !== 'PUT') continue;
+      try {
+        const { version, source } = JSON.parse(new TextDecoder().decode(e.value)) as { version: number; source: unknown };
+        if (version <= holder.config().version) continue;
+        await applied(holder.apply(source, version));
+        engine.log.info({ version }, 'routing configuration reloaded from the cluster');
+      } catch (err) {
+        engine.log.error({ err }, 'a shared routing configuration could not be applied; keeping the current one');
+      }
+    }
+  })().catch((err) => engine.log.warn({ err }, 'routing configuration watch ended'));
+  return {
+    publish: async (version: number, source: unknown) => {
+      await (await kv).put('current', JSON.stringify({ version, source }));
+    },
+  };
+}
+
 /** Mounts the routing admin API. */
 export function routingAdminRoutes(engine: Engine): Hono {
   const app = new Hono();
@@ -26,6 +56,13 @@ export function routingAdminRoutes(engine: Engine): Hono {
     return found;
   };
 
+  /** Tells live actors: agents re-announce (skills, memberships, capacity), queues re-dispatch. */
+  const tellActors = (next: RoutingConfig) => Promise.all([
+    ...Object.keys(next.agents).map((k) => engine.host.send({ type: 'agent', key: k }, { type: 'agent.config_changed' }, `config:${next.version}:agent:${k}`)),
+    ...Object.keys(next.queues).map((k) => engine.host.send({ type: 'queue', key: k }, { type: 'queue.config_changed' }, `config:${next.version}:queue:${k}`)),
+  ]);
+  const shared = found && engine.nc ? shareConfig(engine, found, tellActors) : undefined;
+
   async function apply(c: Context, input: unknown): Promise<Response> {
     let next: RoutingConfig;
     try {
@@ -34,11 +71,8 @@ export function routingAdminRoutes(engine: Engine): Hono {
       if (err instanceof RoutingConfigError) throw new ApiError(422, 'config_invalid', err.message, err.issues);
       throw err;
     }
-    // Tell live actors: agents re-announce (skills, memberships, capacity), queues re-dispatch.
-    await Promise.all([
-      ...Object.keys(next.agents).map((k) => engine.host.send({ type: 'agent', key: k }, { type: 'agent.config_changed' }, `config:${next.version}:agent:${k}`)),
-      ...Object.keys(next.queues).map((k) => engine.host.send({ type: 'queue', key: k }, { type: 'queue.config_changed' }, `config:${next.version}:queue:${k}`)),
-    ]);
+    await shared?.publish(next.version, input);
+    await tellActors(next);
     return c.json({ ok: true, version: next.version, queues: Object.keys(next.queues).length, agents: Object.keys(next.agents).length, flows: Object.keys(next.flows).length });
   }
 

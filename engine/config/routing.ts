@@ -198,9 +198,9 @@ export class RoutingConfigHolder implements RoutingDeps {
     return this.#source;
   }
 
-  /** Validates and applies a file; returns the new configuration. Throws RoutingConfigError. */
-  apply(input: unknown): RoutingConfig {
-    const next = parseRoutingConfig(input, this.#config.version + 1);
+  /** Validates and applies a file (as `version`, default the next one); returns it. Throws RoutingConfigError. */
+  apply(input: unknown, version = this.#config.version + 1): RoutingConfig {
+    const next = parseRoutingConfig(input, version);
     if (this.#path) {
       mkdirSync(dirname(this.#path), { recursive: true });
       writeFileSync(`${this.#path}.tmp`, JSON.stringify({ version: next.version, source: input }));
