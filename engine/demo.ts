@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from './logger.js';
 import { startEngineNode, stopOnSignals } from './node.js';
 import { startDemoChannel, type DemoChannel } from './demo-channel.js';
+import { readServerSentEvents } from './sse-client.js';
 
 const HOUR = 3_600_000;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -75,7 +76,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   await call('PUT', '/admin/routing/config', ROUTING);
   await call('POST', '/agents/ana/login');
   say('ana', 'logs in (available)');
-  const feed = agentFeed(`${base}/agents/ana/events`);
+  const feed = readServerSentEvents(`${base}/agents/ana/events`);
   await waitFor('agent feed', () => feed.events.find((e) => e.event === 'snapshot'));
 
   out('\n2. A customer writes on WhatsApp (a signed webhook into the gateway → JetStream → engine)');
@@ -129,30 +130,4 @@ export async function demoCommand(argv: string[]): Promise<void> {
   curl -s ${base}/agents/ana
 Ctrl-C stops everything.`);
   if (values.exit) await stopAll();
-}
-
-/** Reads an agent's server-sent events. */
-function agentFeed(url: string): { events: { event: string; data: Record<string, any> }[]; close: () => void } {
-  const events: { event: string; data: Record<string, any> }[] = [];
-  const ctrl = new AbortController();
-  void (async () => {
-    const res = await fetch(url, { signal: ctrl.signal });
-    const reader = res.body!.getReader();
-    const dec = new TextDecoder();
-    let buf = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buf += dec.decode(value, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const ev = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (ev && data) events.push({ event: ev, data: JSON.parse(data) });
-      }
-    }
-  })().catch(() => undefined);
-  return { events, close: () => ctrl.abort() };
 }

@@ -1,19 +1,13 @@
 /** Per-channel length rules: measure text, split it at word boundaries, or refuse it. */
+import { smsSegments } from '../protocol/sms.js';
 import { SendError, type LengthRule } from './channel.js';
-
-const GSM7 = new Set(
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€',
-);
 
 /** Size of `text` in the rule's unit (characters = code points; SMS = segments). */
 export function measure(text: string, unit: LengthRule['unit']): number {
   if (unit === 'utf8-bytes') return Buffer.byteLength(text, 'utf8');
   const chars = [...text];
   if (unit === 'chars') return chars.length;
-  const gsm = chars.every((c) => GSM7.has(c));
-  const perSingle = gsm ? 160 : 70;
-  const perMulti = gsm ? 153 : 67;
-  return chars.length <= perSingle ? 1 : Math.ceil(chars.length / perMulti);
+  return smsSegments(text).segments;
 }
 
 /** The parts `text` goes out as: itself when it fits, split parts, or SendError message_too_long. */

@@ -5,6 +5,7 @@
  * "Channel policies" table in the design.
  */
 import type { Channel } from '../protocol/channels.js';
+import { smsSegments } from '../protocol/sms.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -139,29 +140,7 @@ export function policyFor(channel: Channel, override?: Partial<ChannelPolicy>): 
 
 // ——— length ———
 
-/** GSM 03.38 basic set and the extension set (extension characters cost two septets). */
-const GSM_BASIC = new Set(
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
-);
-const GSM_EXT = new Set('^{}\\[~]|€\f');
-
-/** SMS segments a text needs: GSM-7 (160 single / 153 per part) or UCS-2 (70 / 67 per part). */
-export function smsSegments(text: string): { encoding: 'GSM-7' | 'UCS-2'; units: number; segments: number } {
-  let septets = 0;
-  let gsm = true;
-  for (const ch of text) {
-    if (GSM_BASIC.has(ch)) septets += 1;
-    else if (GSM_EXT.has(ch)) septets += 2;
-    else {
-      gsm = false;
-      break;
-    }
-  }
-  if (gsm) return { encoding: 'GSM-7', units: septets, segments: septets <= 160 ? 1 : Math.ceil(septets / 153) };
-  // UCS-2 counts UTF-16 code units (a character outside the BMP takes two).
-  const units = text.length;
-  return { encoding: 'UCS-2', units, segments: units <= 70 ? 1 : Math.ceil(units / 67) };
-}
+export { smsSegments };
 
 /** Measures a text by a channel's rule; `ok` is false when it is over the limit. */
 export function measure(rule: LengthRule, text: string): { ok: boolean; size: number; unit: string; max: number } {
