@@ -1,7 +1,7 @@
 /**
  * Model-based tests of the queue machine: TestModel shortest paths to every state, extended by
- * every enabled event, plus seeded random walks; invariants on every step. The ring timer on
- * the real runtime is covered in test/routing/runtime.test.ts (bullseye).
+ * every enabled event, plus seeded random walks; invariants on every step. Walks with bullseye
+ * ring timers are replayed on the real runtime, where the timer fires from the clock.
  */
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
@@ -9,6 +9,10 @@ import { TestModel } from 'xstate/graph';
 import { RoutingConfigHolder } from '../../engine/config/routing.js';
 import { createQueueMachine, type QueueContext, type QueueEvent } from '../../machines/queue.machine.js';
 import { hasSkills, skillsAfterWait } from '../../machines/routing.js';
+import { join } from 'node:path';
+import { ActorHost, LmdbStore, ManualClock } from '../../actors/index.js';
+import { LoopbackBus } from '../routing/harness.js';
+import { tempDir } from '../support/tmp.js';
 
 const holder = new RoutingConfigHolder({
   initial: { skills: ['x'], queues: [{ id: 'q', strategy: 'round_robin', rings: [{ timeoutSeconds: 60, skillsToRemove: ['x'] }] }] },
@@ -54,13 +58,18 @@ function serialize(s: AnyMachineSnapshot): string {
 
 type Action = { type: string; params?: any };
 
-function replay(events: Ev[]): void {
+/** Event times: 10 s apart; a ring check exactly when the queue's ring timer is due. */
+function nextAt(at: number, e: Ev, c: QueueContext): number {
+  return e.type === 'queue.ring_checked' ? Math.max(at, c.ringTimerAt ?? at) : at + STEP_MS;
+}
+
+function replay(events: Ev[]): AnyMachineSnapshot[] {
+  const out: AnyMachineSnapshot[] = [];
   let [s] = initialTransition(machine, { queueId: 'q' });
   let at = 1_000_000;
   for (const e of events) {
-    at += STEP_MS;
     const before = ctxOf(s);
-    if (e.type === 'queue.ring_checked') at = Math.max(at, before.ringTimerAt ?? at);
+    at = nextAt(at, e, before);
     const [next, actions] = transition(machine, s, { ...e, at } as never);
     const after = ctxOf(next);
     // Score order, one entry per interaction.
@@ -106,7 +115,9 @@ function replay(events: Ev[]): void {
       if (was.offer) expect((actions as Action[]).some((x) => x.type === 'actor.send' && x.params.event.type === 'agent.offer_rescinded')).toBe(true);
     }
     s = next;
+    out.push(s);
   }
+  return out;
 }
 
 function rng(seed: number): () => number {
@@ -125,6 +136,60 @@ describe('queue machine, model-based', () => {
     expect([...states].some((x) => x.includes('!'))).toBe(true);
   });
 
+  const walks: Ev[][] = [];
+  const rand = rng(7);
+  for (let w = 0; w < 300; w++) {
+    let [s] = initialTransition(machine, { queueId: 'q' });
+    const walk: Ev[] = [];
+    let at = 1_000_000;
+    for (let k = 0; k < 40; k++) {
+      const opts = eventsFor(s);
+      const e = opts[Math.floor(rand() * opts.length)];
+      walk.push(e);
+      at = nextAt(at, e, ctxOf(s));
+      [s] = transition(machine, s, { ...e, at } as never);
+    }
+    walks.push(walk);
+  }
+
+  it('replays walks with bullseye ring timers on the real runtime (ActorHost + LMDB + ManualClock)', async () => {
+    const timed = walks.filter((w) => w.some((e) => e.type === 'queue.ring_checked'));
+    let realized = 0;
+    for (const [p, walk] of timed.slice(0, 40).entries()) {
+      const clock = new ManualClock(1_000_000);
+      const bus = new LoopbackBus();
+      bus.local.clear();
+      bus.local.add('queue');
+      const store = LmdbStore.open(join(tempDir('sb-queue-model-'), 'lmdb'), { noSync: true });
+      const host = new ActorHost({ store, clock, bus }).register({ name: 'queue', machine, input: (key: string) => ({ queueId: key }) });
+      bus.host = host;
+      host.start();
+      const ref = { type: 'queue', key: 'q' };
+      const pure = replay(walk);
+      let at = 1_000_000;
+      let ok = true;
+      for (const [i, e] of walk.entries()) {
+        const before = i === 0 ? undefined : ctxOf(pure[i - 1]);
+        at = before ? nextAt(at, e, before) : nextAt(at, e, { ringTimerAt: undefined } as QueueContext);
+        const ring = host.timersOf(ref).get('ring');
+        if (e.type === 'queue.ring_checked') {
+          if (ring !== at) { ok = false; break; }
+          await clock.set(at);
+        } else {
+          if (ring !== undefined && ring <= at) { ok = false; break; } // the timer would fire first in real time
+          await clock.set(at);
+          await host.send(ref, { ...e, at }, `w${p}-${i}`);
+        }
+        await bus.settle();
+        expect(serialize(host.read(ref)!)).toBe(serialize(pure[i]));
+      }
+      if (ok) realized++;
+      await host.stop();
+      await store.close();
+    }
+    expect(realized).toBeGreaterThan(3);
+  });
+
   it('holds the invariants on every step: paths to every state, every transition from them, and random walks', () => {
     let steps = 0;
     for (const p of shortest) {
@@ -134,19 +199,7 @@ describe('queue machine, model-based', () => {
         steps += prefix.length + 1;
       }
     }
-    const rand = rng(7);
-    for (let w = 0; w < 300; w++) {
-      let [s] = initialTransition(machine, { queueId: 'q' });
-      const walk: Ev[] = [];
-      let at = 1_000_000;
-      for (let k = 0; k < 40; k++) {
-        const opts = eventsFor(s);
-        const e = opts[Math.floor(rand() * opts.length)];
-        walk.push(e);
-        at += STEP_MS;
-        if (e.type === 'queue.ring_checked') at = Math.max(at, ctxOf(s).ringTimerAt ?? at);
-        [s] = transition(machine, s, { ...e, at } as never);
-      }
+    for (const walk of walks) {
       replay(walk);
       steps += walk.length;
     }
