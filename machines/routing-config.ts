@@ -118,9 +118,13 @@ export interface RoutingDeps {
   readonly config: () => RoutingConfig;
 }
 
+/** Disposition codes offered when a file names none. */
 export const DEFAULT_WRAPUP_CODES = ['Cross Sell', 'Need Follow Up', 'Not Right Skill', 'Processed', 'Terminated', 'Transferred', 'Up Sell'] as const;
+/** Not-ready reason codes when a file names none (RONA is set on an alerting timeout). */
 export const DEFAULT_NOT_READY_REASONS = ['Admin Work', 'Lunch', 'Meeting', 'Pause', 'RONA', 'Training'] as const;
+/** How long an offer alerts before RONA. */
 export const DEFAULT_ALERTING_TIMEOUT_SECONDS = 30;
+/** How long a returning customer waits for the last agent before the queue. */
 export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 60;
 /** Genesys-style default: 4 messages, 1 call, voice blocks messages, messages may be interrupted by a call. */
 export const DEFAULT_UTILIZATION: Utilization = {

@@ -8,6 +8,7 @@ import type { MediaType, QueueConfig, Ring, SelectionStrategy, Utilization } fro
 /** Interactions an agent holds (active plus reserved), by media type. */
 export type HeldCounts = Partial<Record<MediaType, number>>;
 
+/** Every media type capacity is counted in. */
 export const MEDIA_TYPES: readonly MediaType[] = ['message', 'voice', 'email', 'callback'];
 
 /** How many more interactions of `media` an agent may take now (0 when blocked by blending or a cap). */
