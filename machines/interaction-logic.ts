@@ -212,7 +212,11 @@ export function interactionStep(deps: RoutingDeps, ctx: InteractionContext, even
     }
     case 'interaction.agent_wrapped_up': {
       if (ctx.lastAgentId !== event.agentId) return undefined;
-      fx.send(conv(), { type: 'interaction.wrapped_up', interactionId: ctx.interactionId, agentId: event.agentId, code: event.code, at });
+      // A late code (optional ACW) while the interaction is already routed again is only recorded:
+      // the conversation must not think nobody is connected.
+      if (ctx.stage === 'wrapup' || ctx.stage === 'waiting') {
+        fx.send(conv(), { type: 'interaction.wrapped_up', interactionId: ctx.interactionId, agentId: event.agentId, code: event.code, at });
+      }
       stage('wrapped_up', { agentId: event.agentId, code: event.code, by: event.by });
       return ctx.stage === 'wrapup' ? { stage: 'waiting', agentId: undefined } : undefined;
     }
