@@ -60,16 +60,19 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
   let waiting = ctx.waiting;
   let agents = ctx.agents;
   let stats = ctx.stats;
+  const touched: WaitingEntry[] = [];
   const indexOf = (id: string) => waiting.findIndex((e) => e.interactionId === id);
   switch (event.type) {
     case 'queue.interaction_enqueued': {
       if (indexOf(event.interactionId) >= 0) break;
       const enqueuedAt = event.enqueuedAt ?? at;
       const priority = event.priority ?? 0;
-      waiting = insertByScore(waiting, {
+      const entry: WaitingEntry = {
         interactionId: event.interactionId, conversationKey: event.conversationKey, score: queueScore(enqueuedAt, priority), enqueuedAt,
         priority, skills: event.skills ?? [], mediaType: event.mediaType ?? q.mediaType, declinedBy: [], info: event.info,
-      });
+      };
+      waiting = insertByScore(waiting, entry);
+      touched.push(entry);
       stats = { ...stats, enqueued: stats.enqueued + 1 };
       fx.record('interaction.stage', { interactionId: event.interactionId, stage: 'queued', queueId: ctx.queueId, priority, at });
       break;
@@ -114,7 +117,11 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
       } else {
         // Back to its original position (score unchanged); a decliner is not asked again.
         const declinedBy = event.outcome === 'declined' ? [...e.declinedBy, event.agentId] : e.declinedBy;
-        waiting = waiting.map((x, j) => (j === i ? { ...x, offer: undefined, declinedBy } : x));
+        const back = { ...e, offer: undefined, declinedBy };
+        const copy = waiting.slice();
+        copy[i] = back;
+        waiting = copy;
+        touched.push(back);
         if (event.outcome === 'declined') stats = { ...stats, declined: stats.declined + 1 };
         else if (event.outcome === 'timed_out') stats = { ...stats, timedOut: stats.timedOut + 1 };
         else stats = { ...stats, refused: stats.refused + 1 };
@@ -126,7 +133,8 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
     case 'queue.config_changed':
       break;
   }
-  return dispatchAndArm(q, { ...ctx, waiting, agents, stats }, at, fx, event.type === 'queue.ring_checked');
+  const full = event.type === 'queue.ring_checked' || event.type === 'queue.config_changed';
+  return dispatchAndArm(q, { ...ctx, waiting, agents, stats }, at, fx, full, touched);
 }
 
 function releaseOutstanding(agents: Readonly<Record<string, AgentView>>, agentId: string): Readonly<Record<string, AgentView>> {
@@ -134,39 +142,46 @@ function releaseOutstanding(agents: Readonly<Record<string, AgentView>>, agentId
   return a && a.outstanding > 0 ? { ...agents, [agentId]: { ...a, outstanding: a.outstanding - 1 } } : agents;
 }
 
-function dispatchAndArm(q: QueueConfig, ctx: QueueContext, at: number, fx: Fx, ringFired: boolean): Patch {
+function dispatchAndArm(q: QueueConfig, ctx: QueueContext, at: number, fx: Fx, fullRingCheck: boolean, touched: readonly WaitingEntry[]): Patch {
   const picks = dispatch(ctx.waiting, ctx.agents, q, at);
   let { waiting, agents, offerSeq } = ctx;
   if (picks.length > 0) {
-    const byId = new Map(picks.map((p) => [p.interactionId, p.agentId]));
+    // Copy once and patch the chosen positions: the list can be 10,000 long.
+    const next = waiting.slice();
     const agentsNext = { ...agents };
-    waiting = waiting.map((e) => {
-      const agentId = byId.get(e.interactionId);
-      if (!agentId) return e;
+    for (const p of picks) {
+      const e = next[p.index];
       offerSeq++;
       const offerId = `${q.id}.${offerSeq}`;
-      const a = agentsNext[agentId];
-      agentsNext[agentId] = { ...a, outstanding: a.outstanding + 1, lastOfferSeq: offerSeq };
+      const a = agentsNext[p.agentId];
+      agentsNext[p.agentId] = { ...a, outstanding: a.outstanding + 1, lastOfferSeq: offerSeq };
       const from: ActorRef = { type: 'queue', key: q.id };
-      fx.send({ type: 'agent', key: agentId }, {
+      fx.send({ type: 'agent', key: p.agentId }, {
         type: 'agent.offer_requested', offerId, interactionId: e.interactionId, conversationKey: e.conversationKey, queueId: q.id,
         from, mediaType: e.mediaType, alertingTimeoutMs: q.alertingTimeoutSeconds * 1_000,
         info: { ...e.info, enqueuedAt: e.enqueuedAt, priority: e.priority, skills: e.skills },
       });
-      return { ...e, offer: { offerId, agentId, at } };
-    });
+      next[p.index] = { ...e, offer: { offerId, agentId: p.agentId, at } };
+    }
+    waiting = next;
     agents = agentsNext;
   }
   const stats = { ...ctx.stats, offered: ctx.stats.offered + picks.length };
-  // One durable timer for the earliest bullseye ring change among entries still waiting.
-  const next = earliestRingChange(waiting, q.rings, at);
+  // One durable timer for the earliest bullseye ring change. A full scan only when the timer
+  // fired or the rules changed; otherwise entries put (back) in line can only bring it forward,
+  // and a timer that fires early just re-dispatches and re-scans.
   let ringTimerAt = ctx.ringTimerAt;
-  if (next !== undefined && (next !== ringTimerAt || ringFired)) {
-    fx.timer('ring', next - at, { type: 'queue.ring_checked' });
+  if (fullRingCheck) {
+    const next = earliestRingChange(waiting, q.rings, at);
+    if (next !== undefined) fx.timer('ring', next - at, { type: 'queue.ring_checked' });
+    else if (ringTimerAt !== undefined) fx.cancel('ring');
     ringTimerAt = next;
-  } else if (next === undefined && ringTimerAt !== undefined) {
-    if (!ringFired) fx.cancel('ring');
-    ringTimerAt = undefined;
+  } else {
+    const next = earliestRingChange(touched.filter((e) => !e.offer), q.rings, at);
+    if (next !== undefined && (ringTimerAt === undefined || next < ringTimerAt)) {
+      fx.timer('ring', next - at, { type: 'queue.ring_checked' });
+      ringTimerAt = next;
+    }
   }
   return { waiting, agents, offerSeq, stats, ringTimerAt };
 }

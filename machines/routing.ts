@@ -117,6 +117,26 @@ export function insertByScore(waiting: readonly WaitingEntry[], entry: WaitingEn
   return out;
 }
 
+/** Whether the agent has every skill the entry still requires after `waitMs` (no allocation: this is the hot loop). */
+export function qualifies(agent: AgentView, skills: readonly string[], rings: readonly Ring[], waitMs: number): boolean {
+  for (const s of skills) {
+    if (agent.skills[s] > 0) continue;
+    // Missing: fine only if a ring already passed has dropped this skill.
+    let t = 0;
+    let dropped = false;
+    for (const ring of rings) {
+      t += ring.timeoutSeconds * 1_000;
+      if (waitMs < t) break;
+      if (ring.skillsToRemove.includes('*') || ring.skillsToRemove.includes(s)) {
+        dropped = true;
+        break;
+      }
+    }
+    if (!dropped) return false;
+  }
+  return true;
+}
+
 /** Whether the agent has every required skill. */
 export function hasSkills(agent: AgentView, required: readonly string[]): boolean {
   for (const s of required) if (!(agent.skills[s] > 0)) return false;
@@ -146,6 +166,8 @@ export function better(strategy: SelectionStrategy, a: AgentView, b: AgentView, 
 export interface Assignment {
   readonly interactionId: string;
   readonly agentId: string;
+  /** Position of the entry in the waiting list given to `dispatch`. */
+  readonly index: number;
 }
 
 /** Free slots the queue may still use on an agent. */
@@ -172,16 +194,17 @@ export function dispatch(
   }
   const out: Assignment[] = [];
   if (pool.length === 0) return out;
-  for (const entry of waiting) {
+  for (let index = 0; index < waiting.length; index++) {
+    const entry = waiting[index];
     if (entry.offer) continue;
-    const required = skillsAfterWait(entry.skills, queue.rings, now - entry.enqueuedAt);
+    const waitMs = now - entry.enqueuedAt;
     let best: AgentView | undefined;
     for (const a of pool) {
-      if ((room.get(a.agentId) ?? 0) <= 0 || !hasSkills(a, required) || entry.declinedBy.includes(a.agentId)) continue;
+      if ((room.get(a.agentId) ?? 0) <= 0 || !qualifies(a, entry.skills, queue.rings, waitMs) || (entry.declinedBy.length > 0 && entry.declinedBy.includes(a.agentId))) continue;
       if (!best || better(queue.strategy, a, best, entry)) best = a;
     }
     if (!best) continue;
-    out.push({ interactionId: entry.interactionId, agentId: best.agentId });
+    out.push({ interactionId: entry.interactionId, agentId: best.agentId, index });
     const left = room.get(best.agentId)! - 1;
     room.set(best.agentId, left);
     if (left <= 0) {
