@@ -1,4 +1,5 @@
 /** The `switchboard` command line. */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from './logger.js';
 import { startEngineNode, stopOnSignals } from './node.js';
@@ -6,7 +7,7 @@ import { startEngineNode, stopOnSignals } from './node.js';
 const USAGE = `usage: switchboard <command> [options]
 
 commands:
-  engine   --data <dir> --http <port> [--nats <url>] [--nats-port <port>] [--partitions <n>] [--virtual-clock]
+  engine   --data <dir> --http <port> [--nats <url>] [--nats-port <port>] [--partitions <n>] [--virtual-clock] [--routing <file>]
            start an engine node (an embedded nats-server unless --nats is given)
   gateway  --channels <list> --config <file> [--http <port>] --nats <url>
            start a channel gateway
@@ -41,6 +42,7 @@ async function engineCommand(argv: string[]): Promise<void> {
       'nats-port': { type: 'string' },
       partitions: { type: 'string' },
       'virtual-clock': { type: 'boolean', default: false },
+      routing: { type: 'string' },
       'log-level': { type: 'string', default: process.env.SWITCHBOARD_LOG_LEVEL ?? 'info' },
       pretty: { type: 'boolean', default: false },
     },
@@ -57,6 +59,20 @@ async function engineCommand(argv: string[]): Promise<void> {
     logger,
   });
   stopOnSignals(logger, node.stop);
+  if (values.routing) {
+    // Applied through the node's own admin API, so validation and hot reload are the same path.
+    const res = await fetch(`http://127.0.0.1:${node.httpPort}/admin/routing/config/file`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: resolve(values.routing) }),
+    });
+    const body = (await res.json()) as { error?: { code: string; message: string } };
+    if (!res.ok) {
+      await node.stop();
+      fail(`--routing ${values.routing}: ${body.error?.code}: ${body.error?.message}`);
+    }
+    logger.info({ file: values.routing }, 'routing configuration applied');
+  }
 }
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
