@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connectNats, publishEnvelope } from '../../engine/nats-bus.js';
 import { createLogger } from '../../engine/logger.js';
 import { startEngineNode } from '../../engine/node.js';
+import { readServerSentEvents } from '../../engine/sse-client.js';
 import { conversationKey, type MessageReceived } from '../../protocol/channels.js';
 import { partitionOf } from '../../protocol/partition.js';
 import { useNatsServer } from '../support/nats.js';
@@ -9,32 +10,6 @@ import { tempDir } from '../support/tmp.js';
 
 const logger = createLogger({ level: 'silent' });
 const HOUR = 3_600_000;
-
-/** Reads an SSE stream in the background, collecting events. */
-function sse(url: string) {
-  const events: { event: string; data: Record<string, unknown> }[] = [];
-  const ctrl = new AbortController();
-  const done = (async () => {
-    const res = await fetch(url, { signal: ctrl.signal });
-    const reader = res.body!.getReader();
-    const dec = new TextDecoder();
-    let buf = '';
-    for (;;) {
-      const { value, done: end } = await reader.read();
-      if (end) return;
-      buf += dec.decode(value, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const ev = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (ev && data) events.push({ event: ev, data: JSON.parse(data) });
-      }
-    }
-  })().catch(() => undefined);
-  return { events, close: () => ctrl.abort(), done };
-}
 
 /** Waits (wall clock, for asynchronous delivery only) until `pred` finds something. */
 async function until<T>(what: string, pred: () => T | undefined, ms = 10_000): Promise<T> {
@@ -94,7 +69,7 @@ describe('routing end to end through the HTTP API', () => {
 
       expect((await call('POST', '/agents/ana/login')).json).toMatchObject({ ok: true, presence: 'available' });
       expect((await call('POST', '/agents/zed/login')).status).toBe(404);
-      const ana = sse(`${base}/agents/ana/events`);
+      const ana = readServerSentEvents(`${base}/agents/ana/events`);
       await until('ana snapshot', () => ana.events.find((e) => e.event === 'snapshot'));
 
       await customerWrites('Hello, my order is late');
@@ -129,7 +104,7 @@ describe('routing end to end through the HTTP API', () => {
       expect((await call('POST', '/agents/ana/presence', { presence: 'not_ready', reason: 'Lunch' })).json).toMatchObject({ presence: 'not_ready', reason: 'Lunch' });
       expect((await call('POST', '/agents/ana/presence', { presence: 'not_ready', reason: 'Nap' })).json.error.code).toBe('reason_invalid');
       await call('POST', '/agents/bob/login');
-      const bob = sse(`${base}/agents/bob/events`);
+      const bob = readServerSentEvents(`${base}/agents/bob/events`);
       await until('bob snapshot', () => bob.events.find((e) => e.event === 'snapshot'));
       await convSettled('ana');
       await call('POST', '/admin/clock/advance', { ms: HOUR });
