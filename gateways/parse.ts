@@ -26,7 +26,7 @@ export function parseJsonBody<S extends z.ZodType>(raw: Uint8Array, schema: S): 
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue.path.length ? issue.path.join('.') : '(root)';
-    throw new WebhookError(400, 'body_invalid', `the request body is not a valid webhook: ${path}: ${issue.message}`);
+    throw new WebhookError(400, 'body_invalid', `${path}: ${issue.message} (the request body is not a valid webhook)`);
   }
   return result.data;
 }

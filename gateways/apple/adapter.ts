@@ -3,6 +3,7 @@
  * is not signed), message id in `id`, customer in `source-id`; bodies may arrive gzip-compressed. Sends go to
  * `/v1/message` with a JWT issued by the MSP id.
  */
+import { parseJsonBody } from '../parse.js';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
@@ -119,18 +120,7 @@ function parse(raw: Uint8Array): AppleMessage {
       throw new WebhookError(tooBig ? 413 : 400, tooBig ? 'body_too_large' : 'body_malformed', tooBig ? `the decompressed body exceeds ${APPLE_MAX_BODY_BYTES} bytes` : 'the gzip body cannot be decompressed');
     }
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new WebhookError(400, 'body_malformed', 'the request body is not valid UTF-8 JSON');
-  }
-  const r = appleMessage.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new WebhookError(400, 'body_invalid', `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return r.data;
+  return parseJsonBody(bytes, appleMessage);
 }
 
 function routingOf(msg: AppleMessage, headers: Headers): Pick<MessageReceived, 'routing'> {

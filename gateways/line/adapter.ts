@@ -2,6 +2,7 @@
  * LINE Messaging API: `x-line-signature` = base64 HMAC-SHA256(channel secret, raw body); events keyed by
  * `webhookEventId`; replies use the event's single-use reply token (1 minute), push otherwise.
  */
+import { parseJsonBody } from '../parse.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ZodType } from 'zod';
 import type { ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
@@ -60,7 +61,7 @@ export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdap
     },
 
     normalize(req: WebhookRequest, integration: Integration): InboundEvent[] {
-      const body = parseJson(req.rawBody, lineWebhookBody);
+      const body = parseJsonBody(req.rawBody, lineWebhookBody);
       const receivedAt = now();
       const out: InboundEvent[] = [];
       for (const e of body.events) {
@@ -205,20 +206,6 @@ async function errorOf(res: Response): Promise<SendError> {
   return new SendError('rejected', `LINE API ${res.status}: ${msg}`, false, String(res.status));
 }
 
-function parseJson<T>(raw: Uint8Array, schema: ZodType<T>): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-  } catch {
-    throw new WebhookError(400, 'body_malformed', 'the request body is not valid UTF-8 JSON');
-  }
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new WebhookError(400, 'body_invalid', `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return r.data;
-}
 
 function uuidOf(id: string): string {
   const h = createHmac('sha1', 'switchboard-line-retry-key').update(id).digest('hex');

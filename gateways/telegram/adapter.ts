@@ -2,6 +2,7 @@
  * Telegram Bot API webhooks: the static `X-Telegram-Bot-Api-Secret-Token` (no HMAC), one Update per request keyed by
  * `update_id`; sends through sendMessage/sendPhoto/… with the bot token in the path.
  */
+import { parseJsonBody } from '../parse.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
 import { SendError, WebhookError } from '../channel.js';
@@ -95,18 +96,7 @@ interface TelegramResponse {
 }
 
 function parse(raw: Uint8Array) {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-  } catch {
-    throw new WebhookError(400, 'body_malformed', 'the request body is not valid UTF-8 JSON');
-  }
-  const r = telegramUpdate.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new WebhookError(400, 'body_invalid', `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return r.data;
+  return parseJsonBody(raw, telegramUpdate);
 }
 
 function nameOf(u: { first_name?: string; last_name?: string; username?: string } | undefined): { displayName?: string } {
