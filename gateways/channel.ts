@@ -41,6 +41,11 @@ export class WebhookError extends Error {
   }
 }
 
+/** Options every adapter factory takes: the clock used to stamp receipt times (tests inject one). */
+export interface AdapterOptions {
+  readonly now?: () => number;
+}
+
 /** Result of a send call to the provider. */
 export interface SendResult {
   readonly providerMessageId?: string;

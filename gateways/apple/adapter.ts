@@ -6,7 +6,7 @@
 import { parseJsonBody } from '../parse.js';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import type { ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
+import type { ChannelAdapter, Integration, SendResult, WebhookRequest, AdapterOptions } from '../channel.js';
 import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, MediaItem, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
 import { jwtProblem, signAppleJwt } from './jwt.js';
@@ -19,9 +19,7 @@ export const APPLE_MAX_BODY_BYTES = 1024 * 1024;
 const SEND_TIMEOUT_MS = 10_000;
 
 /** Options of the Apple adapter. */
-export interface AppleAdapterOptions {
-  readonly now?: () => number;
-}
+export type AppleAdapterOptions = AdapterOptions;
 
 /** Builds the Apple Messages for Business adapter. */
 export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAdapter {

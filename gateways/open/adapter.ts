@@ -5,7 +5,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { ZodType } from 'zod';
-import type { ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
+import type { ChannelAdapter, Integration, SendResult, WebhookRequest, AdapterOptions } from '../channel.js';
 import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, MediaItem, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
 import { type OpenMessage, openEvent, openMessage, openReceipt } from './schema.js';
@@ -18,9 +18,7 @@ export function openSignature(secret: string, body: Uint8Array | string): string
 }
 
 /** Options of the open messaging adapter. */
-export interface OpenAdapterOptions {
-  readonly now?: () => number;
-}
+export type OpenAdapterOptions = AdapterOptions;
 
 /** Builds the open messaging adapter. */
 export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdapter {

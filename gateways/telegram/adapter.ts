@@ -4,7 +4,7 @@
  */
 import { parseJsonBody } from '../parse.js';
 import { timingSafeEqual } from 'node:crypto';
-import type { ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
+import type { ChannelAdapter, Integration, SendResult, WebhookRequest, AdapterOptions } from '../channel.js';
 import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, MediaItem, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
 import { type TelegramMessage, telegramUpdate } from './schema.js';
@@ -14,9 +14,7 @@ export const TELEGRAM_API_BASE_URL = 'https://api.telegram.org';
 const SEND_TIMEOUT_MS = 10_000;
 
 /** Options of the Telegram adapter. */
-export interface TelegramAdapterOptions {
-  readonly now?: () => number;
-}
+export type TelegramAdapterOptions = AdapterOptions;
 
 /** Builds the Telegram adapter. */
 export function createTelegramAdapter(options: TelegramAdapterOptions = {}): ChannelAdapter {

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
+import type { ChannelAdapter, Integration, SendResult, WebhookRequest, AdapterOptions } from '../channel.js';
 import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, OutboundMessage } from '../../protocol/channels.js';
 import { bearerOf, outboundSignature, sessionOf } from './session.js';
@@ -38,9 +38,7 @@ const item = z.discriminatedUnion('type', [
 const batch = z.array(item).min(1).max(50);
 
 /** Options of the web adapter. */
-export interface WebAdapterOptions {
-  readonly now?: () => number;
-}
+export type WebAdapterOptions = AdapterOptions;
 
 /** Builds the web messaging adapter. */
 export function createWebAdapter(options: WebAdapterOptions = {}): ChannelAdapter {
