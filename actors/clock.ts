@@ -28,11 +28,14 @@ export class SystemClock implements Clock {
     const handle = { id: this.#next++ };
     const arm = (): void => {
       const wait = Math.max(0, at - Date.now());
-      const t = setTimeout(() => {
-        if (wait > MAX_TIMEOUT_MS) return arm();
-        this.#timers.delete(handle.id);
-        void fn();
-      }, Math.min(wait, MAX_TIMEOUT_MS));
+      const t = setTimeout(
+        () => {
+          if (wait > MAX_TIMEOUT_MS) return arm();
+          this.#timers.delete(handle.id);
+          void fn();
+        },
+        Math.min(wait, MAX_TIMEOUT_MS),
+      );
       t.unref?.();
       this.#timers.set(handle.id, t);
     };

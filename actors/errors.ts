@@ -3,7 +3,11 @@
 /** Bad input or a forbidden action: reject with a code, never retry. */
 export class TerminalError extends Error {
   override readonly name = 'TerminalError';
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -11,7 +15,10 @@ export class TerminalError extends Error {
 /** An actor type was used before it was registered. */
 export class UnknownActorTypeError extends TerminalError {
   constructor(type: string) {
-    super('unknown_actor_type', `no actor type "${type}" is registered; register it with host.register() before delivering`);
+    super(
+      'unknown_actor_type',
+      `no actor type "${type}" is registered; register it with host.register() before delivering`,
+    );
   }
 }
 

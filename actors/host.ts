@@ -107,9 +107,12 @@ export class ActorHost {
     this.#dedupeMs = options.dedupeHorizonMs ?? DEFAULT_DEDUPE_HORIZON_MS;
     this.#maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     this.#scheduler = new TimerScheduler(this.store, this.clock, (t) =>
-      this.deliver({ id: `timer:${refId(t.ref)}:${t.id}:${t.dueAt}`, to: t.ref, event: decode<ActorEvent>(t.event) }, {
-        timer: { id: t.id, dueAt: t.dueAt },
-      }),
+      this.deliver(
+        { id: `timer:${refId(t.ref)}:${t.id}:${t.dueAt}`, to: t.ref, event: decode<ActorEvent>(t.event) },
+        {
+          timer: { id: t.id, dueAt: t.dueAt },
+        },
+      ),
     );
     this.#relay = new OutboxRelay(this.store, options.bus, options.retryDelay, this.#log);
   }
@@ -249,8 +252,16 @@ export class ActorHost {
       initialActions = actions as { type: string; params?: unknown }[];
     }
     act = {
-      ref, type, snapshot, fresh: !stored.snapshot, initialActions, timers: stored.timers,
-      queue: [], running: false, uncommitted: 0, lastUsed: this.clock.now(),
+      ref,
+      type,
+      snapshot,
+      fresh: !stored.snapshot,
+      initialActions,
+      timers: stored.timers,
+      queue: [],
+      running: false,
+      uncommitted: 0,
+      lastUsed: this.clock.now(),
     };
     this.#active.set(id, act);
     this.stats.activations++;
@@ -326,7 +337,11 @@ export class ActorHost {
     } catch (err) {
       this.stats.rejected++;
       this.#log?.warn({ err, actor: refId(act.ref), event: event.type, id: envelope.id }, 'event rejected by machine');
-      item.resolve({ status: 'rejected', code: 'machine_error', message: `the ${act.ref.type} machine failed on ${event.type}: ${String((err as Error)?.message ?? err)}` });
+      item.resolve({
+        status: 'rejected',
+        code: 'machine_error',
+        message: `the ${act.ref.type} machine failed on ${event.type}: ${String((err as Error)?.message ?? err)}`,
+      });
       return;
     }
     if (act.fresh) actions = [...act.initialActions, ...actions];
@@ -378,39 +393,64 @@ export class ActorHost {
       timerDeletes,
       outbox,
     };
-    this.#enqueueWrite(write, () => {
-      act.uncommitted--;
-      this.#inflightIds.delete(envelope.id);
-      this.stats.applied++;
-      for (const t of timerSets) this.#scheduler.notify(t.dueAt);
-      item.resolve({ status: 'applied', responses });
-    }, item.reject);
+    this.#enqueueWrite(
+      write,
+      () => {
+        act.uncommitted--;
+        this.#inflightIds.delete(envelope.id);
+        this.stats.applied++;
+        for (const t of timerSets) this.#scheduler.notify(t.dueAt);
+        item.resolve({ status: 'applied', responses });
+      },
+      item.reject,
+    );
   }
 
   #effect<T extends keyof EffectParams>(
-    type: T, params: EffectParams[T], effectId: string, from: ActorRef, now: number,
-    outbox: OutboxEntry[], responses: RespondParams[],
+    type: T,
+    params: EffectParams[T],
+    effectId: string,
+    from: ActorRef,
+    now: number,
+    outbox: OutboxEntry[],
+    responses: RespondParams[],
   ): void {
     switch (type) {
       case 'actor.send': {
         const p = params as EffectParams['actor.send'];
         const env: Envelope = { id: effectId, to: p.to, event: p.event };
-        outbox.push({ id: effectId, subject: subjects.actor(partitionOf(p.to.key, this.#partitions)), data: encode(env) });
+        outbox.push({
+          id: effectId,
+          subject: subjects.actor(partitionOf(p.to.key, this.#partitions)),
+          data: encode(env),
+        });
         break;
       }
       case 'outbound.send': {
         const p = params as EffectParams['outbound.send'];
-        outbox.push({ id: effectId, subject: subjects.outbound(p.channel), data: encode({ ...p, id: p.id ?? effectId }) });
+        outbox.push({
+          id: effectId,
+          subject: subjects.outbound(p.channel),
+          data: encode({ ...p, id: p.id ?? effectId }),
+        });
         break;
       }
       case 'record': {
         const p = params as EffectParams['record'];
-        outbox.push({ id: effectId, subject: subjects.record(p.kind), data: encode({ kind: p.kind, actor: from, at: now, ...p.data }) });
+        outbox.push({
+          id: effectId,
+          subject: subjects.record(p.kind),
+          data: encode({ kind: p.kind, actor: from, at: now, ...p.data }),
+        });
         break;
       }
       case 'notify': {
         const p = params as EffectParams['notify'];
-        outbox.push({ id: effectId, subject: subjects.live(p.topic), data: encode({ topic: p.topic, at: now, ...p.data }) });
+        outbox.push({
+          id: effectId,
+          subject: subjects.live(p.topic),
+          data: encode({ topic: p.topic, at: now, ...p.data }),
+        });
         break;
       }
       case 'respond':

@@ -157,7 +157,8 @@ export class LmdbStore {
   /** The oldest outbox rows from sequence `from` on, in commit order. */
   outboxBatch(limit: number, from = 0): StoredOutboxEntry[] {
     const out: StoredOutboxEntry[] = [];
-    for (const { key, value } of this.#outbox.getRange({ start: from, limit })) out.push({ seq: key, ...decodeOutbox(value) });
+    for (const { key, value } of this.#outbox.getRange({ start: from, limit }))
+      out.push({ seq: key, ...decodeOutbox(value) });
     return out;
   }
 

@@ -24,7 +24,12 @@ export class OutboxRelay {
   /** Rows published since start. */
   published = 0;
 
-  constructor(store: LmdbStore, bus: Bus | undefined, retryDelay: ((attempt: number) => Promise<void>) | undefined, log?: Logger) {
+  constructor(
+    store: LmdbStore,
+    bus: Bus | undefined,
+    retryDelay: ((attempt: number) => Promise<void>) | undefined,
+    log?: Logger,
+  ) {
     this.#store = store;
     this.#bus = bus;
     this.#log = log;
@@ -87,7 +92,10 @@ export class OutboxRelay {
       this.published += done.length;
       if (done.length < rows.length) {
         const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-        this.#log?.warn({ err: failed.reason, failed: rows.length - done.length, attempt }, 'outbox publish failed; retrying');
+        this.#log?.warn(
+          { err: failed.reason, failed: rows.length - done.length, attempt },
+          'outbox publish failed; retrying',
+        );
         await this.#retryDelay(++attempt);
       } else {
         attempt = 0;

@@ -59,7 +59,9 @@ export class TimerScheduler {
     this.#firing = true;
     try {
       for (;;) {
-        const due = this.#store.dueTimers(this.#clock.now(), FIRE_BATCH).filter((t) => !this.#inflight.has(key(t.ref, t.id, t.dueAt)));
+        const due = this.#store
+          .dueTimers(this.#clock.now(), FIRE_BATCH)
+          .filter((t) => !this.#inflight.has(key(t.ref, t.id, t.dueAt)));
         if (due.length === 0) break;
         // Deliveries to different actors run in parallel; the host keeps per-actor order.
         const results = await Promise.all(

@@ -13,7 +13,10 @@ export interface ExecutableAction {
 }
 
 /** A fast pure transition function for one machine: (snapshot, event) → [next, actions]. */
-export type PureTransition = (snapshot: AnyMachineSnapshot, event: { type: string }) => [AnyMachineSnapshot, ExecutableAction[]];
+export type PureTransition = (
+  snapshot: AnyMachineSnapshot,
+  event: { type: string },
+) => [AnyMachineSnapshot, ExecutableAction[]];
 
 export function pureTransition(machine: AnyStateMachine): PureTransition {
   // Machines hosted here never invoke or spawn, so one inert scope can serve every call.

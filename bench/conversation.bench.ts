@@ -28,9 +28,11 @@ const root = mkdtempSync(join(tmpdir(), 'sb-bench-conv-'));
 
 async function pipelined(n: number, depth: number, job: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: depth }, async () => {
-    while (next < n) await job(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: depth }, async () => {
+      while (next < n) await job(next++);
+    }),
+  );
 }
 
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
@@ -41,12 +43,36 @@ function event(i: number) {
   const step = Math.floor(i / CONVS);
   const key = `whatsapp:wa1:+1555${String(c).padStart(7, '0')}`;
   if (step < 5) {
-    return { key, event: { type: 'message.received', channel: 'whatsapp', integrationId: 'wa1', channelUserId: key.slice(12), messageId: `m${i}`, kind: 'text', text: `customer message ${step}`, at: Date.now() } };
+    return {
+      key,
+      event: {
+        type: 'message.received',
+        channel: 'whatsapp',
+        integrationId: 'wa1',
+        channelUserId: key.slice(12),
+        messageId: `m${i}`,
+        kind: 'text',
+        text: `customer message ${step}`,
+        at: Date.now(),
+      },
+    };
   }
-  return { key, event: { type: 'reply.requested', requestId: `r${i}`, sender: { kind: 'agent', agentId: 'a1' }, kind: 'text', text: `agent reply ${step}` } };
+  return {
+    key,
+    event: {
+      type: 'reply.requested',
+      requestId: `r${i}`,
+      sender: { kind: 'agent', agentId: 'a1' },
+      kind: 'text',
+      text: `agent reply ${step}`,
+    },
+  };
 }
 
-async function run(name: string, loopback: boolean): Promise<{ rate: number; effects: number; applied: number; host: ActorHost; store: LmdbStore }> {
+async function run(
+  name: string,
+  loopback: boolean,
+): Promise<{ rate: number; effects: number; applied: number; host: ActorHost; store: LmdbStore }> {
   const store = LmdbStore.open(join(root, name));
   let effects = 0;
   let hostRef: ActorHost | undefined;
@@ -67,7 +93,12 @@ async function run(name: string, loopback: boolean): Promise<{ rate: number; eff
   host.start();
   const t0 = performance.now();
   await pipelined(N, 4_096, (i) => {
-    if (name === 'counter') return host.deliver({ id: `e${i}`, to: { type: 'counter', key: `k${i % CONVS}` }, event: { type: 'count.incremented' } });
+    if (name === 'counter')
+      return host.deliver({
+        id: `e${i}`,
+        to: { type: 'counter', key: `k${i % CONVS}` },
+        event: { type: 'count.incremented' },
+      });
     const { key, event: ev } = event(i);
     return host.deliver({ id: `e${i}`, to: { type: 'conversation', key }, event: ev });
   });
@@ -96,7 +127,8 @@ async function main(): Promise<void> {
   await full.store.close();
   rmSync(root, { recursive: true, force: true });
   const out = {
-    conversations: CONVS, events: N,
+    conversations: CONVS,
+    events: N,
     counterEventsPerSec: counter.rate,
     conversationEventsPerSec: conv.rate,
     conversationVsCounter: +(conv.rate / counter.rate).toFixed(2),

@@ -66,7 +66,10 @@ Promise.all(Array.from({ length: concurrency }, client)).then(() => parentPort.p
 
 function load(url: string, prefix: string, seconds: number): Promise<{ ok: number; other: number; lat: number[] }> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(LOADGEN, { eval: true, workerData: { url, secret: SECRET, seconds, concurrency: CONCURRENCY, prefix } });
+    const w = new Worker(LOADGEN, {
+      eval: true,
+      workerData: { url, secret: SECRET, seconds, concurrency: CONCURRENCY, prefix },
+    });
     w.once('message', (m) => {
       void w.terminate();
       resolve(m);
@@ -93,7 +96,9 @@ await ensureStreams(jsm);
 
 const gateway = await startGateway({
   config: parseGatewayConfig({ integrations: [{ id: 'wa1', channel: 'whatsapp', secret: SECRET }] }),
-  natsUrl: nats.url, httpPort: 0, deliver: false,
+  natsUrl: nats.url,
+  httpPort: 0,
+  deliver: false,
 });
 const bare = new Hono();
 bare.post('/webhooks/whatsapp/wa1', async (c) => {
@@ -101,10 +106,15 @@ bare.post('/webhooks/whatsapp/wa1', async (c) => {
   return c.json({ ok: true });
 });
 const bareServer = await new Promise<{ port: number; close: () => void }>((resolve) => {
-  const s = serve({ fetch: bare.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ port: info.port, close: () => s.close() }));
+  const s = serve({ fetch: bare.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+    resolve({ port: info.port, close: () => s.close() }),
+  );
 });
 
-const totals = { bare: { ok: 0, other: 0, lat: [] as number[], s: 0 }, gateway: { ok: 0, other: 0, lat: [] as number[], s: 0 } };
+const totals = {
+  bare: { ok: 0, other: 0, lat: [] as number[], s: 0 },
+  gateway: { ok: 0, other: 0, lat: [] as number[], s: 0 },
+};
 await load(`http://127.0.0.1:${bareServer.port}/webhooks/whatsapp/wa1`, 'warm-b', 1);
 await load(`http://127.0.0.1:${gateway.port}/webhooks/whatsapp/wa1`, 'warm-g', 1);
 for (let round = 0; round < 2; round++) {
@@ -122,19 +132,34 @@ for (let round = 0; round < 2; round++) {
 // with 50 in flight and no HTTP at all, from a connection in this process.
 const floorNc = await connectNats(nats.url, 'bench-floor');
 const floorJs = floorNc.jetstream();
-const payload = encode(inboundEnvelope({ type: 'message.received', channel: 'whatsapp', integrationId: 'wa1', channelUserId: '15551234', messageId: 'x', at: 1749416383000, kind: 'text', text: 'Hello, is my order on its way?', displayName: 'Bench', receivedAt: Date.now() }));
+const payload = encode(
+  inboundEnvelope({
+    type: 'message.received',
+    channel: 'whatsapp',
+    integrationId: 'wa1',
+    channelUserId: '15551234',
+    messageId: 'x',
+    at: 1749416383000,
+    kind: 'text',
+    text: 'Hello, is my order on its way?',
+    displayName: 'Bench',
+    receivedAt: Date.now(),
+  }),
+);
 const floor = { ok: 0, lat: [] as number[], s: 0 };
 for (let round = 0; round < 2; round++) {
   const end = Date.now() + SECONDS * 1000;
   let seq = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (Date.now() < end) {
-      const t = performance.now();
-      await floorJs.publish(subjects.actor(seq % 16), payload, { msgID: `floor-${round}-${seq++}` });
-      floor.lat.push(performance.now() - t);
-      floor.ok++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        const t = performance.now();
+        await floorJs.publish(subjects.actor(seq % 16), payload, { msgID: `floor-${round}-${seq++}` });
+        floor.lat.push(performance.now() - t);
+        floor.ok++;
+      }
+    }),
+  );
   floor.s += SECONDS;
 }
 await floorNc.close();
@@ -148,7 +173,9 @@ const out = [
   `gateway bench: ${CONCURRENCY} concurrent clients, ${SECONDS}s x 2 per target, Node ${process.version}`,
   '| target | accepted req/s | p50 ms | p99 ms | non-200 |',
   '| --- | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${LABELS[r.k]} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.other} |`),
+  ...rows.map(
+    (r) => `| ${LABELS[r.k]} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.other} |`,
+  ),
   `ratio gateway/bare: ${(rows[1].rps / rows[0].rps).toFixed(2)}; gateway/publish floor: ${(rows[1].rps / rows[2].rps).toFixed(2)}; gateway envelopes in SB_ACTORS: ${stored} (gateway 200s: ${totals.gateway.ok} + warm-up)`,
 ];
 process.stdout.write(out.join('\n') + '\n');

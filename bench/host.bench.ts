@@ -33,9 +33,11 @@ const logger = createLogger({ level: 'silent' });
 /** Runs `n` async jobs with at most `depth` in flight (a sliding window, as a consumer's max_ack_pending). */
 async function pipelined(n: number, depth: number, job: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: depth }, async () => {
-    while (next < n) await job(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: depth }, async () => {
+      while (next < n) await job(next++);
+    }),
+  );
 }
 
 function rate(n: number, ms: number): number {
@@ -45,10 +47,16 @@ function rate(n: number, ms: number): number {
 async function hostInProcess(): Promise<number> {
   const store = LmdbStore.open(join(root, 'host'));
   let published = 0;
-  const host = new ActorHost({ store, clock: new SystemClock(), bus: { publish: async () => void published++ } }).register({ name: 'counter', machine: counterMachine });
+  const host = new ActorHost({
+    store,
+    clock: new SystemClock(),
+    bus: { publish: async () => void published++ },
+  }).register({ name: 'counter', machine: counterMachine });
   host.start();
   const t0 = performance.now();
-  await pipelined(N, 8_192, (i) => host.deliver({ id: `e${i}`, to: { type: 'counter', key: `k${i % ACTORS}` }, event: { type: 'count.incremented' } }));
+  await pipelined(N, 8_192, (i) =>
+    host.deliver({ id: `e${i}`, to: { type: 'counter', key: `k${i % ACTORS}` }, event: { type: 'count.incremented' } }),
+  );
   await host.drain();
   const ms = performance.now() - t0;
   await host.stop();
@@ -59,14 +67,18 @@ async function hostInProcess(): Promise<number> {
 
 async function lmdbFloor(): Promise<number> {
   const db = open({ path: join(root, 'floor'), encoding: 'binary' });
-  const value = Buffer.from(encode({ status: 'active', value: {}, context: { count: 123, fired: 0 }, historyValue: {}, children: {} }));
+  const value = Buffer.from(
+    encode({ status: 'active', value: {}, context: { count: 123, fired: 0 }, historyValue: {}, children: {} }),
+  );
   const t0 = performance.now();
   // Three keys per event, as the host writes (snapshot, seen id, outbox row).
-  await pipelined(N, 8_192, (i) => db.transaction(() => {
-    db.put(`s${i % ACTORS}`, value);
-    db.put(`e${i}`, value.subarray(0, 8));
-    db.put(`o${i}`, value);
-  }));
+  await pipelined(N, 8_192, (i) =>
+    db.transaction(() => {
+      db.put(`s${i % ACTORS}`, value);
+      db.put(`e${i}`, value.subarray(0, 8));
+      db.put(`o${i}`, value);
+    }),
+  );
   const ms = performance.now() - t0;
   await db.close();
   return rate(N, ms);
@@ -79,7 +91,11 @@ async function endToEnd(): Promise<{ engine: number; floor: number }> {
     const jsm = await nc.jetstreamManager();
     await ensureStreams(jsm);
     const js = nc.jetstream();
-    const publishAll = async (subjectOf: (i: number) => string, payload: (i: number) => Uint8Array, prefix: string): Promise<void> => {
+    const publishAll = async (
+      subjectOf: (i: number) => string,
+      payload: (i: number) => Uint8Array,
+      prefix: string,
+    ): Promise<void> => {
       const inflight: Promise<unknown>[] = [];
       for (let i = 0; i < N; i++) {
         inflight.push(js.publish(subjectOf(i), payload(i), { msgID: `${prefix}${i}` }));
@@ -93,8 +109,14 @@ async function endToEnd(): Promise<{ engine: number; floor: number }> {
     await jsm.streams.add({ name: 'FLOOR_IN', subjects: ['floor.in.>'] });
     await jsm.streams.add({ name: 'FLOOR_OUT', subjects: ['floor.out.>'] });
     const db = open({ path: join(root, 'floor-e2e'), encoding: 'binary' });
-    await jsm.consumers.add('FLOOR_IN', { durable_name: 'f', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: 4_096 });
-    const body = (i: number): Uint8Array => encode({ id: `e${i}`, to: { type: 'counter', key: `k${i % ACTORS}` }, event: { type: 'count.incremented' } });
+    await jsm.consumers.add('FLOOR_IN', {
+      durable_name: 'f',
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      max_ack_pending: 4_096,
+    });
+    const body = (i: number): Uint8Array =>
+      encode({ id: `e${i}`, to: { type: 'counter', key: `k${i % ACTORS}` }, event: { type: 'count.incremented' } });
     let t0 = performance.now();
     let done = 0;
     const consumer = await js.consumers.get('FLOOR_IN', 'f');
@@ -116,7 +138,12 @@ async function endToEnd(): Promise<{ engine: number; floor: number }> {
     await db.close();
 
     // The engine: the same traffic into the actor partitions.
-    const engine = new Engine({ dataDir: join(root, 'engine'), natsUrl: nats.url, logger, actorTypes: [{ name: 'counter', machine: counterMachine }] });
+    const engine = new Engine({
+      dataDir: join(root, 'engine'),
+      natsUrl: nats.url,
+      logger,
+      actorTypes: [{ name: 'counter', machine: counterMachine }],
+    });
     await engine.start();
     t0 = performance.now();
     await publishAll((i) => subjects.actor(partitionOf(`k${i % ACTORS}`)), body, 'e');
@@ -138,7 +165,9 @@ const rows = [
   ['host in process (counter, LMDB fsync, outbox)', host, floor],
   ['end to end through NATS (engine)', e2e.engine, e2e.floor],
 ] as const;
-process.stdout.write(`events: ${N}, actors: ${ACTORS}\n\n| path | events/s | raw floor events/s | ratio |\n| --- | ---: | ---: | ---: |\n`);
+process.stdout.write(
+  `events: ${N}, actors: ${ACTORS}\n\n| path | events/s | raw floor events/s | ratio |\n| --- | ---: | ---: | ---: |\n`,
+);
 for (const [name, v, f] of rows) process.stdout.write(`| ${name} | ${v} | ${f} | ${(v / f).toFixed(2)} |\n`);
 // Open NATS/LMDB handles of the stopped pieces must not keep the benchmark alive.
 process.exit(0);

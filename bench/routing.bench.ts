@@ -25,14 +25,23 @@ const AGENTS = 1_000;
 const WAITING = 10_000;
 const SKILLS = ['billing', 'tech', 'spanish', 'french', 'vip'];
 let seed = 99;
-const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+const rand = () => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32;
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
 function queueCfg(strategy: SelectionStrategy): QueueConfig {
   return {
-    id: 'q', name: 'q', mediaType: 'message', strategy, alertingTimeoutSeconds: 30, serviceLevelSeconds: 60,
-    rings: [{ timeoutSeconds: 30, skillsToRemove: ['spanish', 'french'] }, { timeoutSeconds: 60, skillsToRemove: ['*'] }],
-    acw: { mode: 'optional', timeoutSeconds: 60, defaultCode: 'Processed' }, affinity: { mode: 'any_queue', timeoutSeconds: 60 },
+    id: 'q',
+    name: 'q',
+    mediaType: 'message',
+    strategy,
+    alertingTimeoutSeconds: 30,
+    serviceLevelSeconds: 60,
+    rings: [
+      { timeoutSeconds: 30, skillsToRemove: ['spanish', 'french'] },
+      { timeoutSeconds: 60, skillsToRemove: ['*'] },
+    ],
+    acw: { mode: 'optional', timeoutSeconds: 60, defaultCode: 'Processed' },
+    affinity: { mode: 'any_queue', timeoutSeconds: 60 },
   };
 }
 
@@ -40,7 +49,16 @@ function entry(i: number, now: number): WaitingEntry {
   const skills = SKILLS.filter(() => rand() < 0.25);
   const priority = Math.floor(rand() * 3);
   const enqueuedAt = now - Math.floor(rand() * 120_000);
-  return { interactionId: `i${i}`, conversationKey: `k${i}`, score: queueScore(enqueuedAt, priority), enqueuedAt, priority, skills, mediaType: 'message', declinedBy: [] };
+  return {
+    interactionId: `i${i}`,
+    conversationKey: `k${i}`,
+    score: queueScore(enqueuedAt, priority),
+    enqueuedAt,
+    priority,
+    skills,
+    mediaType: 'message',
+    declinedBy: [],
+  };
 }
 
 function population(now: number) {
@@ -49,7 +67,16 @@ function population(now: number) {
     const skills: Record<string, number> = {};
     for (const s of SKILLS) if (rand() < 0.5) skills[s] = 1 + Math.floor(rand() * 5);
     // Every agent full: the contact center is in interaction surplus, as with 10,000 waiting.
-    agents[`a${a}`] = { agentId: `a${a}`, routable: true, free: { message: 0 }, idleSince: now - Math.floor(rand() * 600_000), skills, version: 1, outstanding: 0, lastOfferSeq: a };
+    agents[`a${a}`] = {
+      agentId: `a${a}`,
+      routable: true,
+      free: { message: 0 },
+      idleSince: now - Math.floor(rand() * 600_000),
+      skills,
+      version: 1,
+      outstanding: 0,
+      lastOfferSeq: a,
+    };
   }
   let waiting: WaitingEntry[] = [];
   for (let i = 0; i < WAITING; i++) waiting = insertByScore(waiting, entry(i, now));
@@ -88,7 +115,12 @@ function benchDispatch(strategy: SelectionStrategy, seconds: number): { perSec: 
 }
 
 function benchMachine(seconds: number): number {
-  const holder = new RoutingConfigHolder({ initial: { skills: SKILLS, queues: [{ id: 'q', rings: [{ timeoutSeconds: 30, skillsToRemove: ['spanish', 'french'] }] }] } });
+  const holder = new RoutingConfigHolder({
+    initial: {
+      skills: SKILLS,
+      queues: [{ id: 'q', rings: [{ timeoutSeconds: 30, skillsToRemove: ['spanish', 'french'] }] }],
+    },
+  });
   const m = createQueueMachine(holder);
   const now = Date.UTC(2026, 0, 5, 9);
   const { agents, waiting } = population(now);
@@ -101,14 +133,55 @@ function benchMachine(seconds: number): number {
   while (performance.now() < end) {
     const id = `a${Math.floor(rand() * AGENTS)}`;
     const a = (s.context as QueueContext).agents[id];
-    [s] = transition(m, s as never, { type: 'queue.agent_updated', agentId: id, routable: true, free: { message: 1 }, idleSince: a.idleSince, skills: a.skills, version: version++, at: ++at } as never) as [AnyMachineSnapshot, unknown];
+    [s] = transition(
+      m,
+      s as never,
+      {
+        type: 'queue.agent_updated',
+        agentId: id,
+        routable: true,
+        free: { message: 1 },
+        idleSince: a.idleSince,
+        skills: a.skills,
+        version: version++,
+        at: ++at,
+      } as never,
+    ) as [AnyMachineSnapshot, unknown];
     const c = s.context as QueueContext;
     const offered = c.waiting.find((e) => e.offer?.agentId === id);
     if (offered) {
       decisions++;
-      [s] = transition(m, s as never, { type: 'queue.offer_resolved', offerId: offered.offer!.offerId, interactionId: offered.interactionId, agentId: id, outcome: 'accepted', at: ++at } as never) as [AnyMachineSnapshot, unknown];
-      [s] = transition(m, s as never, { type: 'queue.agent_updated', agentId: id, routable: true, free: { message: 0 }, idleSince: at, skills: a.skills, version: version++, at: ++at } as never) as [AnyMachineSnapshot, unknown];
-      [s] = transition(m, s as never, { type: 'queue.interaction_enqueued', interactionId: `n${at}`, conversationKey: 'k', at: ++at } as never) as [AnyMachineSnapshot, unknown];
+      [s] = transition(
+        m,
+        s as never,
+        {
+          type: 'queue.offer_resolved',
+          offerId: offered.offer!.offerId,
+          interactionId: offered.interactionId,
+          agentId: id,
+          outcome: 'accepted',
+          at: ++at,
+        } as never,
+      ) as [AnyMachineSnapshot, unknown];
+      [s] = transition(
+        m,
+        s as never,
+        {
+          type: 'queue.agent_updated',
+          agentId: id,
+          routable: true,
+          free: { message: 0 },
+          idleSince: at,
+          skills: a.skills,
+          version: version++,
+          at: ++at,
+        } as never,
+      ) as [AnyMachineSnapshot, unknown];
+      [s] = transition(
+        m,
+        s as never,
+        { type: 'queue.interaction_enqueued', interactionId: `n${at}`, conversationKey: 'k', at: ++at } as never,
+      ) as [AnyMachineSnapshot, unknown];
     }
   }
   return Math.round(decisions / seconds);
@@ -123,13 +196,23 @@ async function benchLatency(n: number) {
   const dir = mkdtempSync(join(tmpdir(), 'sb-routing-bench-'));
   const nats = await startNatsServer({ dir: join(dir, 'nats') });
   const holder = new RoutingConfigHolder({
-    initial: { queues: [{ id: 'q' }], agents: Array.from({ length: 50 }, (_, i) => ({ id: `a${i}`, queues: ['q'] })), flows: [{ integrationId: '*', defaultQueueId: 'q' }] },
+    initial: {
+      queues: [{ id: 'q' }],
+      agents: Array.from({ length: 50 }, (_, i) => ({ id: `a${i}`, queues: ['q'] })),
+      flows: [{ integrationId: '*', defaultQueueId: 'q' }],
+    },
   });
-  const engine = new Engine({ dataDir: join(dir, 'e'), natsUrl: nats.url, logger: createLogger({ level: 'silent' }), actorTypes: routingActorTypes(holder) });
+  const engine = new Engine({
+    dataDir: join(dir, 'e'),
+    natsUrl: nats.url,
+    logger: createLogger({ level: 'silent' }),
+    actorTypes: routingActorTypes(holder),
+  });
   await engine.start();
   const nc = await connectNats(nats.url, 'bench');
   const js = nc.jetstream();
-  for (let i = 0; i < 50; i++) await engine.host.send({ type: 'agent', key: `a${i}` }, { type: 'agent.logged_in' }, `login${i}`);
+  for (let i = 0; i < 50; i++)
+    await engine.host.send({ type: 'agent', key: `a${i}` }, { type: 'agent.logged_in' }, `login${i}`);
   const openedAt = new Map<string, number>();
   const toOffer: number[] = [];
   const acceptAnswer: number[] = [];
@@ -155,18 +238,44 @@ async function benchLatency(n: number) {
         toOffer.push(t1 - t0);
         const agentId = d.topic.slice('agent.'.length);
         acceptedAt.set(d.interactionId, t1);
-        void engine.host.send({ type: 'agent', key: agentId }, { type: 'agent.offer_accepted', offerId: d.offerId }, `acc:${d.offerId}`).then(async () => {
-          acceptAnswer.push(performance.now() - t1);
-          await engine.host.send({ type: 'agent', key: agentId }, { type: 'agent.wrapup_submitted', interactionId: d.interactionId, code: 'Processed' }, `wu:${d.offerId}`);
-          if (++done === n) resolve();
-        });
+        void engine.host
+          .send(
+            { type: 'agent', key: agentId },
+            { type: 'agent.offer_accepted', offerId: d.offerId },
+            `acc:${d.offerId}`,
+          )
+          .then(async () => {
+            acceptAnswer.push(performance.now() - t1);
+            await engine.host.send(
+              { type: 'agent', key: agentId },
+              { type: 'agent.wrapup_submitted', interactionId: d.interactionId, code: 'Processed' },
+              `wu:${d.offerId}`,
+            );
+            if (++done === n) resolve();
+          });
       }
     })();
   });
   for (let i = 0; i < n; i++) {
     const iid = `x${i}`;
     openedAt.set(iid, performance.now());
-    await publishEnvelope(js, { id: `open:${iid}`, to: { type: 'interaction', key: iid }, event: { type: 'interaction.opened', interactionId: iid, conversationKey: `web:s:${iid}`, channel: 'web', integrationId: 's', channelUserId: iid, message: { text: 'hi' } } }, partitionOf(iid));
+    await publishEnvelope(
+      js,
+      {
+        id: `open:${iid}`,
+        to: { type: 'interaction', key: iid },
+        event: {
+          type: 'interaction.opened',
+          interactionId: iid,
+          conversationKey: `web:s:${iid}`,
+          channel: 'web',
+          integrationId: 's',
+          channelUserId: iid,
+          message: { text: 'hi' },
+        },
+      },
+      partitionOf(iid),
+    );
     await new Promise((r) => setTimeout(r, 5)); // an arrival every ~5 ms: latency, not saturation
   }
   await Promise.race([finished, new Promise((r) => setTimeout(r, 60_000))]);
@@ -185,6 +294,10 @@ for (const strategy of ['longest_idle', 'best_skill', 'round_robin'] as const) {
 }
 out(`queue machine transition (capacity freed → offer → accepted → refill): ${benchMachine(6)} decisions/s`);
 const lat = await benchLatency(Number(process.argv[2] ?? 500));
-out(`offer latency over NATS (${lat.n} interactions, 50 agents): opened → offer on the live feed p50 ${pct(lat.toOffer, 50)} ms p99 ${pct(lat.toOffer, 99)} ms`);
-out(`accept answered p50 ${pct(lat.acceptAnswer, 50)} ms p99 ${pct(lat.acceptAnswer, 99)} ms; accept → connected record p50 ${pct(lat.acceptToConnected, 50)} ms p99 ${pct(lat.acceptToConnected, 99)} ms`);
+out(
+  `offer latency over NATS (${lat.n} interactions, 50 agents): opened → offer on the live feed p50 ${pct(lat.toOffer, 50)} ms p99 ${pct(lat.toOffer, 99)} ms`,
+);
+out(
+  `accept answered p50 ${pct(lat.acceptAnswer, 50)} ms p99 ${pct(lat.acceptAnswer, 99)} ms; accept → connected record p50 ${pct(lat.acceptToConnected, 50)} ms p99 ${pct(lat.acceptToConnected, 99)} ms`,
+);
 process.exit(0);

@@ -24,7 +24,13 @@ export interface DemoChannel {
   stop(): Promise<void>;
 }
 
-export async function startDemoChannel(o: { natsUrl: string; gatewayPort: number; logger: Logger; now: () => number; onProviderSend: (text: string) => void }): Promise<DemoChannel> {
+export async function startDemoChannel(o: {
+  natsUrl: string;
+  gatewayPort: number;
+  logger: Logger;
+  now: () => number;
+  onProviderSend: (text: string) => void;
+}): Promise<DemoChannel> {
   let sent = 0;
   const provider: Server = createServer((req, res) => {
     let body = '';
@@ -32,21 +38,36 @@ export async function startDemoChannel(o: { natsUrl: string; gatewayPort: number
     req.on('end', () => {
       const msg = JSON.parse(body || '{}') as { type?: string; text?: { body?: string }; template?: { name?: string } };
       sent++;
-      o.onProviderSend(msg.type === 'template' ? `[template ${msg.template?.name}]` : (msg.text?.body ?? `[${msg.type}]`));
+      o.onProviderSend(
+        msg.type === 'template' ? `[template ${msg.template?.name}]` : (msg.text?.body ?? `[${msg.type}]`),
+      );
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ messaging_product: 'whatsapp', contacts: [{ input: CUSTOMER, wa_id: CUSTOMER }], messages: [{ id: `wamid.demo${sent}` }] }));
+      res.end(
+        JSON.stringify({
+          messaging_product: 'whatsapp',
+          contacts: [{ input: CUSTOMER, wa_id: CUSTOMER }],
+          messages: [{ id: `wamid.demo${sent}` }],
+        }),
+      );
     });
   });
   await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
   const providerPort = (provider.address() as { port: number }).port;
 
-  const config = parseGatewayConfig({
-    integrations: [{
-      id: 'wa1', channel: 'whatsapp', secret: APP_SECRET,
-      credentials: { phoneNumberId: PHONE_NUMBER_ID, accessToken: 'demo-token', verifyToken: 'demo-verify' },
-      sendBaseUrl: `http://127.0.0.1:${providerPort}/v21.0`,
-    }],
-  }, 'demo gateway config');
+  const config = parseGatewayConfig(
+    {
+      integrations: [
+        {
+          id: 'wa1',
+          channel: 'whatsapp',
+          secret: APP_SECRET,
+          credentials: { phoneNumberId: PHONE_NUMBER_ID, accessToken: 'demo-token', verifyToken: 'demo-verify' },
+          sendBaseUrl: `http://127.0.0.1:${providerPort}/v21.0`,
+        },
+      ],
+    },
+    'demo gateway config',
+  );
   const gateway = await startGateway({ config, natsUrl: o.natsUrl, httpPort: o.gatewayPort, logger: o.logger });
   const gatewayUrl = `http://127.0.0.1:${gateway.port}`;
   let n = 0;
@@ -58,15 +79,37 @@ export async function startDemoChannel(o: { natsUrl: string; gatewayPort: number
       const id = `wamid.customer${++n}.${o.now()}`;
       const body = JSON.stringify({
         object: 'whatsapp_business_account',
-        entry: [{ id: 'WABA_ID', changes: [{ field: 'messages', value: {
-          messaging_product: 'whatsapp',
-          metadata: { display_phone_number: '15550001111', phone_number_id: PHONE_NUMBER_ID },
-          contacts: [{ profile: { name: 'Sam' }, wa_id: CUSTOMER }],
-          messages: [{ from: CUSTOMER, id, timestamp: String(Math.floor(o.now() / 1000)), type: 'text', text: { body: text } }],
-        } }] }],
+        entry: [
+          {
+            id: 'WABA_ID',
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { display_phone_number: '15550001111', phone_number_id: PHONE_NUMBER_ID },
+                  contacts: [{ profile: { name: 'Sam' }, wa_id: CUSTOMER }],
+                  messages: [
+                    {
+                      from: CUSTOMER,
+                      id,
+                      timestamp: String(Math.floor(o.now() / 1000)),
+                      type: 'text',
+                      text: { body: text },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
       });
       const signature = `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`;
-      const res = await fetch(`${gatewayUrl}/webhooks/whatsapp/wa1`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+      const res = await fetch(`${gatewayUrl}/webhooks/whatsapp/wa1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+        body,
+      });
       if (res.status !== 200) throw new Error(`gateway answered ${res.status}: ${await res.text()}`);
       process.stdout.write(`  ${'customer'.padEnd(10)} "${text}" (webhook → gateway: ${res.status})\n`);
     },

@@ -18,8 +18,18 @@ const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const say = (who: string, line: string): void => out(`  ${who.padEnd(10)} ${line}`);
 
 const ROUTING = {
-  queues: [{ id: 'support', alertingTimeoutSeconds: 60, acw: { mode: 'mandatory' }, affinity: { mode: 'any_queue', timeoutSeconds: 90 } }],
-  agents: [{ id: 'ana', queues: ['support'] }, { id: 'bob', queues: ['support'] }],
+  queues: [
+    {
+      id: 'support',
+      alertingTimeoutSeconds: 60,
+      acw: { mode: 'mandatory' },
+      affinity: { mode: 'any_queue', timeoutSeconds: 90 },
+    },
+  ],
+  agents: [
+    { id: 'ana', queues: ['support'] },
+    { id: 'bob', queues: ['support'] },
+  ],
   flows: [{ integrationId: '*', defaultQueueId: 'support' }],
   cannedResponses: [{ id: 'greet', name: 'Greeting', text: 'Hi {{name}}, this is Ana. Let me check your order.' }],
 };
@@ -38,9 +48,21 @@ export async function demoCommand(argv: string[]): Promise<void> {
   rmSync(values.data, { recursive: true, force: true });
   const logger = createLogger({ level: values['log-level'] });
   out('Switchboard demo — starting a single-node engine with its embedded nats-server (virtual clock)…');
-  const node = await startEngineNode({ dataDir: values.data, httpPort: Number(values.http), virtualClock: true, virtualStart: Date.now(), logger });
+  const node = await startEngineNode({
+    dataDir: values.data,
+    httpPort: Number(values.http),
+    virtualClock: true,
+    virtualStart: Date.now(),
+    logger,
+  });
   const base = `http://127.0.0.1:${node.httpPort}`;
-  const channel: DemoChannel = await startDemoChannel({ natsUrl: node.engine.natsUrl, gatewayPort: Number(values['gateway-http']), logger, now: () => node.engine.clock.now(), onProviderSend: (m) => say('whatsapp', `→ customer's phone: ${m}`) });
+  const channel: DemoChannel = await startDemoChannel({
+    natsUrl: node.engine.natsUrl,
+    gatewayPort: Number(values['gateway-http']),
+    logger,
+    now: () => node.engine.clock.now(),
+    onProviderSend: (m) => say('whatsapp', `→ customer's phone: ${m}`),
+  });
   const stopAll = async (): Promise<void> => {
     await channel.stop();
     await node.stop();
@@ -49,7 +71,11 @@ export async function demoCommand(argv: string[]): Promise<void> {
   out(`engine http ${base} · gateway ${channel.gatewayUrl} · nats ${node.engine.natsUrl}\n`);
 
   const call = async (method: string, path: string, body?: unknown): Promise<Record<string, any>> => {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return (await res.json()) as Record<string, any>;
   };
   const waitFor = async <T>(what: string, pick: () => T | undefined): Promise<T> => {
@@ -67,7 +93,11 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const settled = async (): Promise<void> => {
     // The conversation actor takes the wrap-up asynchronously (through NATS).
     await waitFor('wrap-up reaching the conversation', () => {
-      const cur = (node.engine.host.read({ type: 'conversation', key: channel.conversationKey })?.context as { current?: { agentId?: string; lastAgentId?: string } } | undefined)?.current;
+      const cur = (
+        node.engine.host.read({ type: 'conversation', key: channel.conversationKey })?.context as
+          | { current?: { agentId?: string; lastAgentId?: string } }
+          | undefined
+      )?.current;
       return cur?.lastAgentId && !cur.agentId ? true : undefined;
     });
   };
@@ -86,7 +116,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const accepted = await call('POST', `/agents/ana/offers/${offer.data.offerId}/accept`);
   const interactionId = accepted.interactionId as string;
   say('ana', 'accepts');
-  const sent = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, { cannedResponseId: 'greet', params: { name: 'Sam' } });
+  const sent = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, {
+    cannedResponseId: 'greet',
+    params: { name: 'Sam' },
+  });
   say('ana', `replies with a canned response: ${sent.ok ? 'sent' : JSON.stringify(sent.error)}`);
   await channel.delivered(1);
   await call('POST', `/agents/ana/interactions/${interactionId}/wrapup`, { code: 'Processed' });
@@ -95,14 +128,24 @@ export async function demoCommand(argv: string[]): Promise<void> {
 
   await advance(10 * HOUR, 'the customer writes again inside the 72 h threading window');
   await channel.customerWrites('Thanks! One more question about delivery');
-  const offer2 = await waitFor('affinity offer', () => feed.events.find((e) => e.event === 'offer' && e.data.offerId !== offer.data.offerId));
-  say('ana', `is offered the same interaction first (last-agent affinity): ${offer2.data.interactionId === interactionId}`);
+  const offer2 = await waitFor('affinity offer', () =>
+    feed.events.find((e) => e.event === 'offer' && e.data.offerId !== offer.data.offerId),
+  );
+  say(
+    'ana',
+    `is offered the same interaction first (last-agent affinity): ${offer2.data.interactionId === interactionId}`,
+  );
   await call('POST', `/agents/ana/offers/${offer2.data.offerId}/accept`);
 
   await advance(25 * HOUR, "WhatsApp's 24 h customer-service window has closed");
-  const refused = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, { text: 'Your parcel ships tomorrow.' });
+  const refused = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, {
+    text: 'Your parcel ships tomorrow.',
+  });
   say('ana', `tries free text → refused: ${refused.error?.code} (${refused.error?.message})`);
-  const template = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, { kind: 'template', template: { name: 'order_update', language: 'en', params: ['1234'] } });
+  const template = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, {
+    kind: 'template',
+    template: { name: 'order_update', language: 'en', params: ['1234'] },
+  });
   say('ana', `sends an approved template → ${template.ok ? 'accepted' : JSON.stringify(template.error)}`);
   await channel.delivered(2);
   await call('POST', `/agents/ana/interactions/${interactionId}/wrapup`, { code: 'Need Follow Up' });
@@ -110,17 +153,21 @@ export async function demoCommand(argv: string[]): Promise<void> {
 
   await advance(73 * HOUR, 'past the 72 h threading window');
   await channel.customerWrites('Hi, it is me again, new topic');
-  const offer3 = await waitFor('new interaction offer', () => feed.events.find((e) => e.event === 'offer' && e.data.interactionId !== interactionId));
+  const offer3 = await waitFor('new interaction offer', () =>
+    feed.events.find((e) => e.event === 'offer' && e.data.interactionId !== interactionId),
+  );
   say('ana', `is offered a NEW interaction ${offer3.data.interactionId}`);
 
   const conv = await call('GET', `/conversations/${encodeURIComponent(channel.conversationKey)}`);
   const contactId = conv.contactId ?? conv.conversation?.contactId;
   const history = contactId ? await call('GET', `/contacts/${encodeURIComponent(contactId)}/history`) : conv;
-  out('\n3. The contact\'s history (GET /contacts/:id/history):');
+  out("\n3. The contact's history (GET /contacts/:id/history):");
   for (const e of (history.entries ?? []) as Record<string, any>[]) {
     const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 16);
     const what = e.text ?? (e.template ? `[template ${e.template.name}]` : '');
-    out(`  ${when}  ${String(e.interactionId ?? '').padEnd(24)} ${String(e.direction).padEnd(8)} ${String(e.kind).padEnd(20)} ${what}${e.status ? `  (${e.status})` : ''}`);
+    out(
+      `  ${when}  ${String(e.interactionId ?? '').padEnd(24)} ${String(e.direction).padEnd(8)} ${String(e.kind).padEnd(20)} ${what}${e.status ? `  (${e.status})` : ''}`,
+    );
   }
   feed.close();
 

@@ -93,7 +93,9 @@ export class Engine {
 
     const partitions = this.options.partitions ?? DEFAULT_PARTITIONS;
     const owned = this.options.ownedPartitions ?? Array.from({ length: partitions }, (_, i) => i);
-    this.#consumers = owned.map((partition) => new PartitionConsumer({ js, jsm, host: this.host, partition, logger: this.log }));
+    this.#consumers = owned.map(
+      (partition) => new PartitionConsumer({ js, jsm, host: this.host, partition, logger: this.log }),
+    );
     await Promise.all(this.#consumers.map((c) => c.start()));
     this.#consuming = true;
     this.log.info({ partitions: owned.length, dataDir, virtualClock: !!this.virtualClock }, 'engine consuming');
@@ -106,7 +108,10 @@ export class Engine {
     const consuming = this.#consuming && !this.nc?.isClosed();
     const ready = consuming && outbox < threshold;
     return {
-      ready, consuming, outbox, active: this.host?.activeCount ?? 0,
+      ready,
+      consuming,
+      outbox,
+      active: this.host?.activeCount ?? 0,
       ...(ready ? {} : { reason: !consuming ? 'not consuming' : `outbox ${outbox} ≥ ${threshold}` }),
     };
   }

@@ -18,7 +18,13 @@ function page(host: ActorHost, conversationKey: string, n: number): Record<numbe
  * Entries `from`… of a conversation, at most `limit`, in order. Stops at a gap (an append still
  * on its way through NATS) so a reader never skips an entry that is about to appear.
  */
-export function conversationHistory(host: ActorHost, conversationKey: string, from: number, limit: number, total: number): HistoryEntry[] {
+export function conversationHistory(
+  host: ActorHost,
+  conversationKey: string,
+  from: number,
+  limit: number,
+  total: number,
+): HistoryEntry[] {
   const out: HistoryEntry[] = [];
   let cached = -1;
   let entries: Record<number, HistoryEntry> = {};
@@ -69,7 +75,8 @@ export function contactHistory(host: ActorHost, conversationKeys: readonly strin
   }
   const peek = (key: string): HistoryEntry | undefined => {
     const buf = buffers.get(key)!;
-    if (buf.length === 0) buf.push(...conversationHistory(host, key, positions[key]!, HISTORY_PAGE_SIZE, totals.get(key)!));
+    if (buf.length === 0)
+      buf.push(...conversationHistory(host, key, positions[key]!, HISTORY_PAGE_SIZE, totals.get(key)!));
     return buf[0];
   };
   const entries: ContactHistoryEntry[] = [];

@@ -14,16 +14,32 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** Builds the engine's HTTP app. */
 export function createApp(engine: Engine, modules: readonly RouteModule[] = []): Hono {
   const app = new Hono();
-  app.use('*', bodyLimit({ maxSize: DEFAULT_BODY_LIMIT_BYTES, onError: (c) => c.json({ error: { code: 'body_too_large', message: `the request body is over ${DEFAULT_BODY_LIMIT_BYTES} bytes` } }, 413) }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: DEFAULT_BODY_LIMIT_BYTES,
+      onError: (c) =>
+        c.json(
+          { error: { code: 'body_too_large', message: `the request body is over ${DEFAULT_BODY_LIMIT_BYTES} bytes` } },
+          413,
+        ),
+    }),
+  );
   app.route('/', healthRoutes(engine));
   for (const m of modules) app.route('/', m(engine));
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
   app.onError((err, c) => renderError(err, c));
   return app;
 }
 
 /** Serves the app on loopback; resolves with a close function. */
-export async function listen(app: Hono, port: number, hostname = '127.0.0.1'): Promise<{ port: number; close: () => Promise<void>; server: ServerType }> {
+export async function listen(
+  app: Hono,
+  port: number,
+  hostname = '127.0.0.1',
+): Promise<{ port: number; close: () => Promise<void>; server: ServerType }> {
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
       resolve({
@@ -31,7 +47,10 @@ export async function listen(app: Hono, port: number, hostname = '127.0.0.1'): P
         server,
         close: () =>
           new Promise<void>((done) => {
-            const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 2_000);
+            const force = setTimeout(
+              () => (server as { closeAllConnections?: () => void }).closeAllConnections?.(),
+              2_000,
+            );
             server.close(() => {
               clearTimeout(force);
               done();

@@ -28,7 +28,11 @@ export function liveStream(c: Context, nc: NatsConnection, topic: string, first?
         } catch {
           continue; // not ours to render; never break the stream
         }
-        await stream.writeSSE({ event: typeof data.kind === 'string' ? data.kind : 'update', data: JSON.stringify(data), id: String(++id) });
+        await stream.writeSSE({
+          event: typeof data.kind === 'string' ? data.kind : 'update',
+          data: JSON.stringify(data),
+          id: String(++id),
+        });
       }
     } finally {
       clearInterval(beat);

@@ -5,6 +5,8 @@ export function createLogger(options: { level?: string; pretty?: boolean; name?:
   return pino({
     name: options.name ?? 'switchboard',
     level: options.level ?? 'info',
-    ...(options.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } } : {}),
+    ...(options.pretty
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } }
+      : {}),
   });
 }

@@ -4,8 +4,19 @@
  * consumers that feed the actor host and acknowledge only after the commit.
  */
 import {
-  AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, connect, nanos,
-  type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, type StreamConfig,
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  connect,
+  nanos,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type NatsConnection,
+  type StreamConfig,
 } from 'nats';
 import type { Logger } from 'pino';
 import type { ActorHost } from '../actors/host.js';
@@ -43,8 +54,20 @@ export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promis
     discard: DiscardPolicy.Old,
   };
   const configs: Partial<StreamConfig>[] = [
-    { ...base, name: STREAMS.actors.name, subjects: [...STREAMS.actors.subjects], retention: RetentionPolicy.Limits, max_age: nanos(7 * 86_400_000) },
-    { ...base, name: STREAMS.effects.name, subjects: [...STREAMS.effects.subjects], retention: RetentionPolicy.Limits, max_age: nanos(7 * 86_400_000) },
+    {
+      ...base,
+      name: STREAMS.actors.name,
+      subjects: [...STREAMS.actors.subjects],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(7 * 86_400_000),
+    },
+    {
+      ...base,
+      name: STREAMS.effects.name,
+      subjects: [...STREAMS.effects.subjects],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(7 * 86_400_000),
+    },
     { ...base, name: STREAMS.dead.name, subjects: [...STREAMS.dead.subjects], retention: RetentionPolicy.Limits },
   ];
   for (const cfg of configs) {
@@ -162,7 +185,14 @@ export class PartitionConsumer {
     let env: Envelope;
     try {
       env = decode<Envelope>(m.data);
-      if (!env || typeof env.id !== 'string' || !env.to || typeof env.to.type !== 'string' || typeof env.to.key !== 'string' || typeof env.event?.type !== 'string') {
+      if (
+        !env ||
+        typeof env.id !== 'string' ||
+        !env.to ||
+        typeof env.to.type !== 'string' ||
+        typeof env.to.key !== 'string' ||
+        typeof env.event?.type !== 'string'
+      ) {
         throw new TypeError('not an envelope: needs id, to.type, to.key and event.type');
       }
     } catch (err) {
@@ -192,7 +222,10 @@ export class PartitionConsumer {
     const payload = encode({ code, message, partition: this.partition, seq: m.seq, data });
     this.#o.js
       .publish(subjects.dead(this.partition), payload, { msgID: `dead:${this.partition}:${m.seq}` })
-      .then(() => m.ack(), () => m.nak(1_000))
+      .then(
+        () => m.ack(),
+        () => m.nak(1_000),
+      )
       .finally(() => this.#done());
   }
 

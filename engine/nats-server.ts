@@ -77,10 +77,17 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   child.once('exit', () => children.delete(child));
   // Exit handlers do not run when this process is SIGKILLed (or a wrapper such as npm/tsx
   // kills it hard): a detached watchdog stops the server within a second of our death.
-  spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 1; done; kill ${child.pid} 2>/dev/null`], {
-    stdio: 'ignore',
-    detached: true,
-  }).unref();
+  spawn(
+    'sh',
+    [
+      '-c',
+      `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 1; done; kill ${child.pid} 2>/dev/null`,
+    ],
+    {
+      stdio: 'ignore',
+      detached: true,
+    },
+  ).unref();
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

@@ -45,10 +45,11 @@ export async function startEngineNode(o: EngineNodeOptions): Promise<EngineNode>
   return {
     engine,
     httpPort: http.port,
-    stop: () => (stopping ??= (async () => {
-      await http.close();
-      await engine.stop();
-    })()),
+    stop: () =>
+      (stopping ??= (async () => {
+        await http.close();
+        await engine.stop();
+      })()),
   };
 }
 

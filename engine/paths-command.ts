@@ -12,7 +12,12 @@ prints the simple paths generated from the machine (one per line, or JSON with e
 export async function pathsCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { machine: { type: 'string' }, channel: { type: 'string' }, 'window-hours': { type: 'string', default: '72' }, json: { type: 'boolean', default: false } },
+    options: {
+      machine: { type: 'string' },
+      channel: { type: 'string' },
+      'window-hours': { type: 'string', default: '72' },
+      json: { type: 'boolean', default: false },
+    },
   });
   const fail = (message: string): never => {
     process.stderr.write(`switchboard paths: ${message}\n${USAGE}\n`);
@@ -29,7 +34,9 @@ export async function pathsCommand(argv: string[]): Promise<void> {
   } else {
     fail('--machine must be reply-window or threading');
   }
-  const paths = model!.getSimplePaths().map((p) => p.steps.map((s) => s.event as EventObject as ModelEvent).filter((e) => e.type !== 'xstate.init'));
+  const paths = model!
+    .getSimplePaths()
+    .map((p) => p.steps.map((s) => s.event as EventObject as ModelEvent).filter((e) => e.type !== 'xstate.init'));
   if (values.json) {
     process.stdout.write(`${JSON.stringify(paths, null, 2)}\n`);
     return;

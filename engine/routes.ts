@@ -4,8 +4,4 @@ import { conversationRoutes } from './api/conversations.js';
 import { agentRoutes } from './api/agents.js';
 import { routingAdminRoutes } from './api/admin.js';
 
-export const builtinRouteModules: RouteModule[] = [
-  conversationRoutes,
-  agentRoutes,
-  routingAdminRoutes,
-];
+export const builtinRouteModules: RouteModule[] = [conversationRoutes, agentRoutes, routingAdminRoutes];

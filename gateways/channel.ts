@@ -36,7 +36,11 @@ export interface WebhookRequest {
 /** A refusal of a webhook: HTTP status, reason code, sentence. */
 export class WebhookError extends Error {
   override readonly name = 'WebhookError';
-  constructor(readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 422, readonly code: string, message: string) {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 422,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

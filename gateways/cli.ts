@@ -20,11 +20,15 @@ export async function gatewayCommand(argv: string[]): Promise<void> {
     },
   });
   if (!values.config) throw new Error('--config <file> is required (JSON: { "integrations": [ … ] })');
-  const channels = values.channels?.split(',').map((c) => c.trim()).filter(Boolean);
+  const channels = values.channels
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const bad = channels?.filter((c) => !isChannel(c));
   if (bad?.length) throw new Error(`unknown channel(s) ${bad.join(', ')}; use a comma list of channel names`);
   const port = Number(values.http);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--http must be a port number, got "${values.http}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`--http must be a port number, got "${values.http}"`);
   const logger = pino({ name: 'switchboard-gateway', level: values['log-level'] });
   const gateway = await startGateway({
     config: loadGatewayConfig(values.config),
@@ -40,10 +44,13 @@ export async function gatewayCommand(argv: string[]): Promise<void> {
     if (signalled) return;
     signalled = true;
     logger.info({ signal }, 'gateway shutting down');
-    gateway.stop().then(() => process.exit(0), (err) => {
-      logger.error({ err }, 'gateway shutdown failed');
-      process.exit(1);
-    });
+    gateway.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'gateway shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

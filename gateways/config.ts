@@ -17,26 +17,37 @@ const integration = z.object({
   options: z.record(z.string(), z.unknown()).optional(),
 });
 
-const config = z.object({
-  partitions: z.number().int().positive().default(DEFAULT_PARTITIONS),
-  bodyLimitBytes: z.number().int().positive().default(DEFAULT_WEBHOOK_BODY_LIMIT_BYTES),
-  integrations: z.array(integration),
-}).superRefine((c, ctx) => {
-  const seen = new Set<string>();
-  c.integrations.forEach((i, n) => {
-    const key = `${i.channel}/${i.id}`;
-    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['integrations', n, 'id'], message: `duplicate integration ${key}` });
-    seen.add(key);
-    const platform = i.options?.platform;
-    if (i.channel === 'social' && platform !== 'x' && platform !== 'facebook') {
-      ctx.addIssue({ code: 'custom', path: ['integrations', n, 'options', 'platform'], message: 'a social integration needs options.platform "x" or "facebook"' });
-    }
-    const keywords = i.options?.keywords;
-    if (keywords !== undefined && !(Array.isArray(keywords) && keywords.every((k) => typeof k === 'string'))) {
-      ctx.addIssue({ code: 'custom', path: ['integrations', n, 'options', 'keywords'], message: 'keywords must be a list of strings' });
-    }
+const config = z
+  .object({
+    partitions: z.number().int().positive().default(DEFAULT_PARTITIONS),
+    bodyLimitBytes: z.number().int().positive().default(DEFAULT_WEBHOOK_BODY_LIMIT_BYTES),
+    integrations: z.array(integration),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.integrations.forEach((i, n) => {
+      const key = `${i.channel}/${i.id}`;
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', path: ['integrations', n, 'id'], message: `duplicate integration ${key}` });
+      seen.add(key);
+      const platform = i.options?.platform;
+      if (i.channel === 'social' && platform !== 'x' && platform !== 'facebook') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['integrations', n, 'options', 'platform'],
+          message: 'a social integration needs options.platform "x" or "facebook"',
+        });
+      }
+      const keywords = i.options?.keywords;
+      if (keywords !== undefined && !(Array.isArray(keywords) && keywords.every((k) => typeof k === 'string'))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['integrations', n, 'options', 'keywords'],
+          message: 'keywords must be a list of strings',
+        });
+      }
+    });
   });
-});
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {

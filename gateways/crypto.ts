@@ -2,7 +2,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** HMAC of `data` with `key` in the given digest encoding. */
-export function hmac(algorithm: 'sha1' | 'sha256', key: string | Buffer, data: Uint8Array | string, encoding: 'hex' | 'base64'): string {
+export function hmac(
+  algorithm: 'sha1' | 'sha256',
+  key: string | Buffer,
+  data: Uint8Array | string,
+  encoding: 'hex' | 'base64',
+): string {
   return createHmac(algorithm, key).update(data).digest(encoding);
 }
 

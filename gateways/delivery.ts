@@ -46,15 +46,29 @@ export class Deliverer {
 
   constructor(options: DeliveryWorkerOptions) {
     this.#o = options;
-    this.#integrations = new Map(options.integrations.filter((i) => i.channel === options.adapter.channel).map((i) => [i.id, i]));
+    this.#integrations = new Map(
+      options.integrations.filter((i) => i.channel === options.adapter.channel).map((i) => [i.id, i]),
+    );
   }
 
   /** Delivers `msg` and returns the status to report (sent or failed, never thrown). */
   async deliver(msg: OutboundMessage, progress: () => void = () => undefined): Promise<DeliveryUpdated> {
     const now = this.#o.now ?? Date.now;
-    const status = (s: 'sent' | 'failed', extra: Partial<DeliveryUpdated> = {}): DeliveryUpdated => ({ type: 'delivery.updated', messageId: msg.id, status: s, at: now(), ...extra });
+    const status = (s: 'sent' | 'failed', extra: Partial<DeliveryUpdated> = {}): DeliveryUpdated => ({
+      type: 'delivery.updated',
+      messageId: msg.id,
+      status: s,
+      at: now(),
+      ...extra,
+    });
     const integration = this.#integrations.get(msg.integrationId);
-    if (!integration) return status('failed', { reason: { code: 'unknown_integration', message: `no ${this.#o.adapter.channel} integration "${msg.integrationId}" is configured on this gateway` } });
+    if (!integration)
+      return status('failed', {
+        reason: {
+          code: 'unknown_integration',
+          message: `no ${this.#o.adapter.channel} integration "${msg.integrationId}" is configured on this gateway`,
+        },
+      });
     try {
       const rule = this.#o.adapter.lengthFor?.(msg, integration) ?? this.#o.adapter.length;
       const parts = msg.kind === 'text' && msg.text !== undefined ? applyLengthRule(msg.text, rule) : [undefined];
@@ -68,8 +82,11 @@ export class Deliverer {
       const last = done[done.length - 1];
       return status('sent', last ? { providerMessageId: last } : {});
     } catch (err) {
-      const e = err instanceof SendError ? err : new SendError('provider_error', String((err as Error)?.message ?? err), false);
-      return status('failed', { reason: { code: e.code, message: e.message, ...(e.providerCode ? { providerCode: e.providerCode } : {}) } });
+      const e =
+        err instanceof SendError ? err : new SendError('provider_error', String((err as Error)?.message ?? err), false);
+      return status('failed', {
+        reason: { code: e.code, message: e.message, ...(e.providerCode ? { providerCode: e.providerCode } : {}) },
+      });
     }
   }
 
@@ -141,13 +158,20 @@ export class DeliveryWorker {
         break;
       } catch (err) {
         if (this.#stopped) return;
-        this.#o.logger?.warn({ err, attempt, stream: STREAMS.effects.name }, 'delivery consumer not ready (is the engine up? it creates the streams); retrying');
+        this.#o.logger?.warn(
+          { err, attempt, stream: STREAMS.effects.name },
+          'delivery consumer not ready (is the engine up? it creates the streams); retrying',
+        );
         await new Promise((r) => setTimeout(r, 1_000));
         if (this.#stopped) return;
       }
     }
     const consumer = await this.#o.nc.jetstream().consumers.get(STREAMS.effects.name, this.durableName);
-    this.#messages = await consumer.consume({ max_messages: this.#o.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY, expires: 5_000, callback: (m) => this.#handle(m) });
+    this.#messages = await consumer.consume({
+      max_messages: this.#o.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY,
+      expires: 5_000,
+      callback: (m) => this.#handle(m),
+    });
   }
 
   async #ensureConsumer(): Promise<void> {
@@ -184,7 +208,13 @@ export class DeliveryWorker {
     let msg: OutboundMessage;
     try {
       msg = decode<OutboundMessage>(m.data);
-      if (!msg || typeof msg.id !== 'string' || typeof msg.integrationId !== 'string' || typeof msg.channelUserId !== 'string' || typeof msg.conversationKey !== 'string') {
+      if (
+        !msg ||
+        typeof msg.id !== 'string' ||
+        typeof msg.integrationId !== 'string' ||
+        typeof msg.channelUserId !== 'string' ||
+        typeof msg.conversationKey !== 'string'
+      ) {
         throw new TypeError('an outbound message needs id, integrationId, channelUserId and conversationKey');
       }
     } catch (err) {
@@ -202,12 +232,14 @@ export class DeliveryWorker {
     const heartbeat = setInterval(() => m.working(), DELIVERY_ACK_WAIT_MS / 4);
     const key = msg.conversationKey;
     const prev = this.#chains.get(key) ?? Promise.resolve();
-    const next = prev.then(() => this.#process(m, msg)).finally(() => {
-      clearInterval(heartbeat);
-      this.#working.delete(msg.id);
-      this.#inflight--;
-      if (this.#chains.get(key) === next) this.#chains.delete(key);
-    });
+    const next = prev
+      .then(() => this.#process(m, msg))
+      .finally(() => {
+        clearInterval(heartbeat);
+        this.#working.delete(msg.id);
+        this.#inflight--;
+        if (this.#chains.get(key) === next) this.#chains.delete(key);
+      });
     this.#chains.set(key, next);
   }
 

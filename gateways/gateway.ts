@@ -50,36 +50,77 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     return a;
   });
   const integrations = o.config.integrations.filter((i) => channels.includes(i.channel));
-  const nc = await connect({ servers: o.natsUrl, name: `switchboard-gateway`, noAsyncTraces: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true });
+  const nc = await connect({
+    servers: o.natsUrl,
+    name: `switchboard-gateway`,
+    noAsyncTraces: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+  });
   const publisher = new JetStreamPublisher(nc, { partitions: o.config.partitions, budgetMs: o.publishBudgetMs });
   // Web messaging also serves the browser: sessions, the SSE stream and the outbound hand-off (gateways/web/routes.ts);
   // open messaging also answers on Genesys' inbound API paths, handed to the webhook route (gateways/open/routes.ts).
   let self: { fetch: (req: Request) => Response | Promise<Response> } | undefined;
   const routes = [
-    ...(channels.includes('web') ? [webRoutes({ integration: (id) => integrations.find((i) => i.channel === 'web' && i.id === id) }).app] : []),
-    ...(channels.includes('open') ? [openRoutes((req) => self!.fetch(req), o.config.bodyLimitBytes, integrations)] : []),
+    ...(channels.includes('web')
+      ? [webRoutes({ integration: (id) => integrations.find((i) => i.channel === 'web' && i.id === id) }).app]
+      : []),
+    ...(channels.includes('open')
+      ? [openRoutes((req) => self!.fetch(req), o.config.bodyLimitBytes, integrations)]
+      : []),
   ];
-  const { app, stats } = createGatewayApp({ adapters, integrations, publisher, bodyLimitBytes: o.config.bodyLimitBytes, logger: o.logger, routes });
+  const { app, stats } = createGatewayApp({
+    adapters,
+    integrations,
+    publisher,
+    bodyLimitBytes: o.config.bodyLimitBytes,
+    logger: o.logger,
+    routes,
+  });
   self = app;
-  const workers = o.deliver === false ? [] : adapters.map((adapter) => new DeliveryWorker({ nc, adapter, integrations, publisher, fetchImpl: o.fetchImpl, retry: o.retry, logger: o.logger }));
+  const workers =
+    o.deliver === false
+      ? []
+      : adapters.map(
+          (adapter) =>
+            new DeliveryWorker({
+              nc,
+              adapter,
+              integrations,
+              publisher,
+              fetchImpl: o.fetchImpl,
+              retry: o.retry,
+              logger: o.logger,
+            }),
+        );
   for (const w of workers) await w.start();
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: o.httpPort, hostname: o.hostname ?? '127.0.0.1' }, (info) => resolve({ server: s, port: info.port }));
+    const s = serve({ fetch: app.fetch, port: o.httpPort, hostname: o.hostname ?? '127.0.0.1' }, (info) =>
+      resolve({ server: s, port: info.port }),
+    );
   });
   o.logger?.info({ port, channels }, 'gateway listening');
   let stopping: Promise<void> | undefined;
   return {
-    port, nc, stats, workers,
-    stop: () => (stopping ??= (async () => {
-      await new Promise<void>((done) => {
-        const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 2_000);
-        server.close(() => {
-          clearTimeout(force);
-          done();
+    port,
+    nc,
+    stats,
+    workers,
+    stop: () =>
+      (stopping ??= (async () => {
+        await new Promise<void>((done) => {
+          const force = setTimeout(
+            () => (server as { closeAllConnections?: () => void }).closeAllConnections?.(),
+            2_000,
+          );
+          server.close(() => {
+            clearTimeout(force);
+            done();
+          });
         });
-      });
-      await Promise.all(workers.map((w) => w.stop()));
-      await nc.drain().catch(() => nc.close());
-    })()),
+        await Promise.all(workers.map((w) => w.stop()));
+        await nc.drain().catch(() => nc.close());
+      })()),
   };
 }

@@ -5,7 +5,18 @@ export { loadGatewayConfig, parseGatewayConfig, GatewayConfigError, type Gateway
 export { Deliverer, DeliveryWorker, type DeliveryWorkerOptions } from './delivery.js';
 export { startGateway, type Gateway, type GatewayOptions } from './gateway.js';
 export { applyLengthRule, measure } from './length.js';
-export { JetStreamPublisher, PublishUnavailableError, inboundEnvelope, statusEnvelope, type EnvelopePublisher } from './publisher.js';
+export {
+  JetStreamPublisher,
+  PublishUnavailableError,
+  inboundEnvelope,
+  statusEnvelope,
+  type EnvelopePublisher,
+} from './publisher.js';
 export { DEFAULT_RETRY, backoffMs, type RetryPolicy } from './retry.js';
-export { createGatewayApp, DEFAULT_WEBHOOK_BODY_LIMIT_BYTES, type GatewayAppOptions, type GatewayStats } from './server.js';
+export {
+  createGatewayApp,
+  DEFAULT_WEBHOOK_BODY_LIMIT_BYTES,
+  type GatewayAppOptions,
+  type GatewayStats,
+} from './server.js';
 export { TokenBucket } from './token-bucket.js';

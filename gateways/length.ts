@@ -14,7 +14,11 @@ export function measure(text: string, unit: LengthRule['unit']): number {
 export function applyLengthRule(text: string, rule: LengthRule): string[] {
   if (measure(text, rule.unit) <= rule.max) return [text];
   if (!rule.split) {
-    throw new SendError('message_too_long', `the message is ${measure(text, rule.unit)} ${rule.unit} long; this channel allows ${rule.max}`, false);
+    throw new SendError(
+      'message_too_long',
+      `the message is ${measure(text, rule.unit)} ${rule.unit} long; this channel allows ${rule.max}`,
+      false,
+    );
   }
   const parts: string[] = [];
   let rest = text;

@@ -24,7 +24,13 @@ export function retryAfterMs(headers: Headers): number | undefined {
 }
 
 /** POSTs JSON; throws retryable SendErrors for unreachable providers, 429 and 5xx; returns every other answer. */
-export async function postJson(fetchImpl: typeof fetch, url: string, body: unknown, headers: Record<string, string>, timeoutMs = 15_000): Promise<ProviderResponse> {
+export async function postJson(
+  fetchImpl: typeof fetch,
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  timeoutMs = 15_000,
+): Promise<ProviderResponse> {
   let res: Response;
   try {
     res = await fetchImpl(url, {
@@ -44,10 +50,22 @@ export async function postJson(fetchImpl: typeof fetch, url: string, body: unkno
     parsed = undefined;
   }
   if (res.status === 429) {
-    throw new SendError('rate_limited', 'the provider refused the send for now: too many requests', true, '429', retryAfterMs(res.headers));
+    throw new SendError(
+      'rate_limited',
+      'the provider refused the send for now: too many requests',
+      true,
+      '429',
+      retryAfterMs(res.headers),
+    );
   }
   if (res.status >= 500) {
-    throw new SendError('provider_error', `the provider failed with HTTP ${res.status}`, true, String(res.status), retryAfterMs(res.headers));
+    throw new SendError(
+      'provider_error',
+      `the provider failed with HTTP ${res.status}`,
+      true,
+      String(res.status),
+      retryAfterMs(res.headers),
+    );
   }
   return { status: res.status, body: parsed, headers: res.headers };
 }

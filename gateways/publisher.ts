@@ -37,7 +37,11 @@ export function inboundEnvelope(event: InboundEvent): Envelope {
 
 /** The envelope of one delivery status, id `status:<message id>:<status>`, to the message's conversation. */
 export function statusEnvelope(conversation: string, update: DeliveryUpdated): Envelope {
-  return { id: `status:${update.messageId}:${update.status}`, to: { type: CONVERSATION_ACTOR, key: conversation }, event: update as unknown as ActorEvent };
+  return {
+    id: `status:${update.messageId}:${update.status}`,
+    to: { type: CONVERSATION_ACTOR, key: conversation },
+    event: update as unknown as ActorEvent,
+  };
 }
 
 /** Partition count and the publish time budget. */
@@ -76,13 +80,17 @@ export class JetStreamPublisher implements EnvelopePublisher {
     let wait = 50;
     for (;;) {
       const left = deadline - Date.now();
-      if (this.#nc.isClosed() || left <= 0) throw new PublishUnavailableError(`JetStream did not acknowledge ${env.id} within the publish budget`);
+      if (this.#nc.isClosed() || left <= 0)
+        throw new PublishUnavailableError(`JetStream did not acknowledge ${env.id} within the publish budget`);
       try {
         await this.#js.publish(subject, data, { msgID: env.id, timeout: Math.max(left, 1) });
         return;
       } catch (err) {
         // No responders (stream leader moving) or a timeout: retry with the same msgID, which dedupes.
-        if (Date.now() + wait >= deadline) throw new PublishUnavailableError(`JetStream did not acknowledge ${env.id}: ${(err as Error).message}`, { cause: err });
+        if (Date.now() + wait >= deadline)
+          throw new PublishUnavailableError(`JetStream did not acknowledge ${env.id}: ${(err as Error).message}`, {
+            cause: err,
+          });
         await new Promise((r) => setTimeout(r, wait));
         wait = Math.min(wait * 2, 500);
       }

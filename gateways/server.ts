@@ -80,22 +80,39 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
     const adapter = adapters.get(c.req.param('channel'));
     if (!adapter) {
       stats.refused++;
-      return fail(c, 404, 'unknown_channel', `this gateway does not serve channel "${c.req.param('channel')}"; it serves ${[...adapters.keys()].join(', ')}`);
+      return fail(
+        c,
+        404,
+        'unknown_channel',
+        `this gateway does not serve channel "${c.req.param('channel')}"; it serves ${[...adapters.keys()].join(', ')}`,
+      );
     }
     const integration = integrations.get(`${adapter.channel}/${c.req.param('integration')}`);
     if (!integration) {
       stats.refused++;
-      return fail(c, 404, 'unknown_integration', `no ${adapter.channel} integration "${c.req.param('integration')}" is configured`);
+      return fail(
+        c,
+        404,
+        'unknown_integration',
+        `no ${adapter.channel} integration "${c.req.param('integration')}" is configured`,
+      );
     }
     let events: InboundEvent[];
     let req: WebhookRequest;
     try {
       const rawBody = c.req.method === 'POST' ? await readBody(c, limit) : new Uint8Array();
       const url = new URL(c.req.url);
-      req = { method: c.req.method, url: integration.webhookUrl ? integration.webhookUrl + url.search : c.req.url, headers: c.req.raw.headers, query: url.searchParams, rawBody };
+      req = {
+        method: c.req.method,
+        url: integration.webhookUrl ? integration.webhookUrl + url.search : c.req.url,
+        headers: c.req.raw.headers,
+        query: url.searchParams,
+        rawBody,
+      };
       const handshake = adapter.handshake?.(req, integration);
       if (handshake) return handshake;
-      if (c.req.method !== 'POST') return fail(c, 400, 'handshake_invalid', `a GET must be the ${adapter.channel} verification handshake`);
+      if (c.req.method !== 'POST')
+        return fail(c, 400, 'handshake_invalid', `a GET must be the ${adapter.channel} verification handshake`);
       adapter.verify(req, integration);
       const received = now();
       events = adapter.normalize(req, integration).map((e) => ({ ...e, receivedAt: received }));
@@ -103,14 +120,25 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
       stats.refused++;
       if (err instanceof WebhookError) return fail(c, err.status, err.code, err.message);
       // Hostile input must never crash the process: anything else the adapter throws is a bad body.
-      o.logger?.warn({ err, channel: adapter.channel, integration: integration.id }, 'webhook refused: adapter failed on the body');
-      return fail(c, 400, 'body_malformed', `the ${adapter.channel} webhook body could not be read: ${(err as Error)?.message ?? String(err)}`);
+      o.logger?.warn(
+        { err, channel: adapter.channel, integration: integration.id },
+        'webhook refused: adapter failed on the body',
+      );
+      return fail(
+        c,
+        400,
+        'body_malformed',
+        `the ${adapter.channel} webhook body could not be read: ${(err as Error)?.message ?? String(err)}`,
+      );
     }
     try {
       await o.publisher.publish(events.map(inboundEnvelope));
     } catch (err) {
       stats.unavailable++;
-      o.logger?.warn({ err, channel: adapter.channel, integration: integration.id }, 'webhook answered 503: publish not acknowledged');
+      o.logger?.warn(
+        { err, channel: adapter.channel, integration: integration.id },
+        'webhook answered 503: publish not acknowledged',
+      );
       const message = err instanceof PublishUnavailableError ? err.message : 'the message bus is unavailable';
       return fail(c, 503, 'nats_unavailable', `${message}; retry later`);
     }
@@ -118,7 +146,14 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
     stats.events += events.length;
     return adapter.acknowledge?.(req, events) ?? c.json({ ok: true, events: events.length });
   });
-  app.notFound((c) => fail(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}; webhooks go to /webhooks/<channel>/<integration id>`));
+  app.notFound((c) =>
+    fail(
+      c,
+      404,
+      'not_found',
+      `no route for ${c.req.method} ${c.req.path}; webhooks go to /webhooks/<channel>/<integration id>`,
+    ),
+  );
   app.onError((err, c) => {
     o.logger?.error({ err }, 'gateway request failed');
     return fail(c, 500, 'internal_error', 'the gateway failed to handle this request; see its log');

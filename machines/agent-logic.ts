@@ -46,7 +46,15 @@ export interface AgentContext {
   /** Optional after-contact work: capacity is already free, a code may still be given. */
   readonly pendingWrapups: Readonly<Record<string, { readonly queueId: string; readonly since: number }>>;
   readonly announced: readonly string[];
-  readonly stats: { readonly granted: number; readonly refused: number; readonly accepted: number; readonly declined: number; readonly timedOut: number; readonly rescinded: number; readonly withdrawn: number };
+  readonly stats: {
+    readonly granted: number;
+    readonly refused: number;
+    readonly accepted: number;
+    readonly declined: number;
+    readonly timedOut: number;
+    readonly rescinded: number;
+    readonly withdrawn: number;
+  };
 }
 
 type At = { at?: number };
@@ -55,8 +63,16 @@ export type AgentEvent =
   | ({ type: 'agent.logged_out' } & At)
   | ({ type: 'agent.presence_changed'; presence: Presence; reason?: string } & At)
   | ({
-      type: 'agent.offer_requested'; offerId: string; interactionId: string; conversationKey: string; queueId: string;
-      from: ActorRef; mediaType?: MediaType; direct?: boolean; alertingTimeoutMs: number; info?: Record<string, unknown>;
+      type: 'agent.offer_requested';
+      offerId: string;
+      interactionId: string;
+      conversationKey: string;
+      queueId: string;
+      from: ActorRef;
+      mediaType?: MediaType;
+      direct?: boolean;
+      alertingTimeoutMs: number;
+      info?: Record<string, unknown>;
     } & At)
   | ({ type: 'agent.offer_accepted'; offerId: string } & At)
   | ({ type: 'agent.offer_declined'; offerId: string } & At)
@@ -99,18 +115,44 @@ export function agentLogic(deps: RoutingDeps) {
     const version = next.version + 1;
     const util = utilOf(next.agentId);
     for (const q of queues) {
-      fx.send({ type: 'queue', key: q }, {
-        type: 'queue.agent_updated', agentId: next.agentId, routable: next.presence === 'available' && !!agent,
-        free: freeByMedia(util, heldCounts(next, q)), idleSince: next.idleSince, skills: agent?.skills ?? {}, version,
-      });
+      fx.send(
+        { type: 'queue', key: q },
+        {
+          type: 'queue.agent_updated',
+          agentId: next.agentId,
+          routable: next.presence === 'available' && !!agent,
+          free: freeByMedia(util, heldCounts(next, q)),
+          idleSince: next.idleSince,
+          skills: agent?.skills ?? {},
+          version,
+        },
+      );
     }
     for (const q of next.announced) {
-      if (!queues.includes(q)) fx.send({ type: 'queue', key: q }, { type: 'queue.agent_updated', agentId: next.agentId, routable: false, free: {}, idleSince: next.idleSince, skills: {}, version });
+      if (!queues.includes(q))
+        fx.send(
+          { type: 'queue', key: q },
+          {
+            type: 'queue.agent_updated',
+            agentId: next.agentId,
+            routable: false,
+            free: {},
+            idleSince: next.idleSince,
+            skills: {},
+            version,
+          },
+        );
     }
     return { ...patch, version, announced: [...queues] };
   }
 
-  function resolveToSource(ctx: AgentContext, o: AgentOffer | { offerId: string; interactionId: string; from: ActorRef }, outcome: OfferOutcome | 'refused', reason: string | undefined, fx: Fx): void {
+  function resolveToSource(
+    ctx: AgentContext,
+    o: AgentOffer | { offerId: string; interactionId: string; from: ActorRef },
+    outcome: OfferOutcome | 'refused',
+    reason: string | undefined,
+    fx: Fx,
+  ): void {
     const base = { offerId: o.offerId, interactionId: o.interactionId, agentId: ctx.agentId, outcome, reason };
     if (o.from.type === 'queue') fx.send(o.from, { type: 'queue.offer_resolved', ...base });
     else fx.send(o.from, { type: 'interaction.direct_offer_resolved', ...base });
@@ -123,11 +165,33 @@ export function agentLogic(deps: RoutingDeps) {
   }
 
   /** Closes an offer (not accepted) and reports it. */
-  function closeOffer(ctx: AgentContext, o: AgentOffer, outcome: Exclude<OfferOutcome, 'accepted'>, reason: string | undefined, at: number, fx: Fx): Patch {
+  function closeOffer(
+    ctx: AgentContext,
+    o: AgentOffer,
+    outcome: Exclude<OfferOutcome, 'accepted'>,
+    reason: string | undefined,
+    at: number,
+    fx: Fx,
+  ): Patch {
     fx.cancel(`alert:${o.offerId}`);
     if (outcome !== 'rescinded') resolveToSource(ctx, o, outcome, reason, fx);
-    fx.notify(agentTopic(ctx.agentId), { kind: 'offer_closed', offerId: o.offerId, interactionId: o.interactionId, outcome, reason });
-    fx.record('routing.offer', { offerId: o.offerId, interactionId: o.interactionId, agentId: ctx.agentId, queueId: o.queueId, outcome, reason, offeredAt: o.at, at });
+    fx.notify(agentTopic(ctx.agentId), {
+      kind: 'offer_closed',
+      offerId: o.offerId,
+      interactionId: o.interactionId,
+      outcome,
+      reason,
+    });
+    fx.record('routing.offer', {
+      offerId: o.offerId,
+      interactionId: o.interactionId,
+      agentId: ctx.agentId,
+      queueId: o.queueId,
+      outcome,
+      reason,
+      offeredAt: o.at,
+      at,
+    });
     const key = outcome === 'timed_out' ? 'timedOut' : outcome;
     return { offers: without(ctx.offers, o.offerId), stats: { ...ctx.stats, [key]: ctx.stats[key] + 1 } };
   }
@@ -136,19 +200,41 @@ export function agentLogic(deps: RoutingDeps) {
   function endPart(ctx: AgentContext, it: HeldInteraction, by: string, at: number, fx: Fx): Patch {
     fx.send(interactionRef(it.interactionId), { type: 'interaction.agent_disconnected', agentId: ctx.agentId, by, at });
     const acw = acwOf(it.queueId);
-    fx.notify(agentTopic(ctx.agentId), { kind: 'wrapup_required', interactionId: it.interactionId, mode: acw.mode, by });
+    fx.notify(agentTopic(ctx.agentId), {
+      kind: 'wrapup_required',
+      interactionId: it.interactionId,
+      mode: acw.mode,
+      by,
+    });
     if (acw.mode === 'optional') {
-      return { interactions: without(ctx.interactions, it.interactionId), pendingWrapups: { ...ctx.pendingWrapups, [it.interactionId]: { queueId: it.queueId, since: at } } };
+      return {
+        interactions: without(ctx.interactions, it.interactionId),
+        pendingWrapups: { ...ctx.pendingWrapups, [it.interactionId]: { queueId: it.queueId, since: at } },
+      };
     }
-    if (acw.mode === 'timeboxed') fx.timer(`acw:${it.interactionId}`, acw.timeoutSeconds * 1_000, { type: 'agent.wrapup_expired', interactionId: it.interactionId });
+    if (acw.mode === 'timeboxed')
+      fx.timer(`acw:${it.interactionId}`, acw.timeoutSeconds * 1_000, {
+        type: 'agent.wrapup_expired',
+        interactionId: it.interactionId,
+      });
     return { interactions: { ...ctx.interactions, [it.interactionId]: { ...it, stage: 'wrapup', since: at } } };
   }
 
   function finishWrapup(ctx: AgentContext, interactionId: string, code: string, by: string, at: number, fx: Fx): Patch {
     fx.cancel(`acw:${interactionId}`);
-    fx.send(interactionRef(interactionId), { type: 'interaction.agent_wrapped_up', agentId: ctx.agentId, code, by, at });
+    fx.send(interactionRef(interactionId), {
+      type: 'interaction.agent_wrapped_up',
+      agentId: ctx.agentId,
+      code,
+      by,
+      at,
+    });
     fx.notify(agentTopic(ctx.agentId), { kind: 'wrapped_up', interactionId, code, by });
-    return { interactions: without(ctx.interactions, interactionId), pendingWrapups: without(ctx.pendingWrapups, interactionId), idleSince: at };
+    return {
+      interactions: without(ctx.interactions, interactionId),
+      pendingWrapups: without(ctx.pendingWrapups, interactionId),
+      idleSince: at,
+    };
   }
 
   function handle(ctx: AgentContext, event: AgentEvent, fx: Fx): Patch | undefined {
@@ -160,41 +246,120 @@ export function agentLogic(deps: RoutingDeps) {
         let reason: string | undefined;
         if (!c.agents[ctx.agentId]) reason = 'unknown_agent';
         else if (ctx.presence !== 'available') reason = `agent_${ctx.presence}`;
-        else if (ctx.offers[event.offerId] || ctx.interactions[event.interactionId] || Object.values(ctx.offers).some((o) => o.interactionId === event.interactionId)) reason = 'already_holding';
+        else if (
+          ctx.offers[event.offerId] ||
+          ctx.interactions[event.interactionId] ||
+          Object.values(ctx.offers).some((o) => o.interactionId === event.interactionId)
+        )
+          reason = 'already_holding';
         else if (freeSlots(utilOf(ctx.agentId), heldCounts(ctx), media) <= 0) reason = 'agent_at_capacity';
         if (reason) {
           resolveToSource(ctx, event, 'refused', reason, fx);
           return { stats: { ...ctx.stats, refused: ctx.stats.refused + 1 } };
         }
         const offer: AgentOffer = {
-          offerId: event.offerId, interactionId: event.interactionId, conversationKey: event.conversationKey, queueId: event.queueId,
-          from: event.from, mediaType: media, direct: !!event.direct, at, expiresAt: at + event.alertingTimeoutMs, info: event.info,
+          offerId: event.offerId,
+          interactionId: event.interactionId,
+          conversationKey: event.conversationKey,
+          queueId: event.queueId,
+          from: event.from,
+          mediaType: media,
+          direct: !!event.direct,
+          at,
+          expiresAt: at + event.alertingTimeoutMs,
+          info: event.info,
         };
-        fx.timer(`alert:${offer.offerId}`, event.alertingTimeoutMs, { type: 'agent.offer_expired', offerId: offer.offerId });
+        fx.timer(`alert:${offer.offerId}`, event.alertingTimeoutMs, {
+          type: 'agent.offer_expired',
+          offerId: offer.offerId,
+        });
         const after = { ...ctx, offers: { ...ctx.offers, [offer.offerId]: offer } };
         // `held` lets reporting (and tests) check capacity at every grant, the only step that adds load.
-        fx.record('interaction.stage', { interactionId: offer.interactionId, stage: 'alerting', agentId: ctx.agentId, queueId: offer.queueId, offerId: offer.offerId, direct: offer.direct, held: heldCounts(after), at });
+        fx.record('interaction.stage', {
+          interactionId: offer.interactionId,
+          stage: 'alerting',
+          agentId: ctx.agentId,
+          queueId: offer.queueId,
+          offerId: offer.offerId,
+          direct: offer.direct,
+          held: heldCounts(after),
+          at,
+        });
         fx.notify(agentTopic(ctx.agentId), { kind: 'offer', ...offer });
-        return announce(ctx, { offers: { ...ctx.offers, [offer.offerId]: offer }, stats: { ...ctx.stats, granted: ctx.stats.granted + 1 } }, fx);
+        return announce(
+          ctx,
+          {
+            offers: { ...ctx.offers, [offer.offerId]: offer },
+            stats: { ...ctx.stats, granted: ctx.stats.granted + 1 },
+          },
+          fx,
+        );
       }
       case 'agent.offer_accepted': {
         const o = ctx.offers[event.offerId];
-        if (!o) return refuse(fx, 'offer_not_found', `offer ${event.offerId} is not alerting for agent ${ctx.agentId} (it was already answered, timed out or withdrawn)`), undefined;
+        if (!o)
+          return (
+            refuse(
+              fx,
+              'offer_not_found',
+              `offer ${event.offerId} is not alerting for agent ${ctx.agentId} (it was already answered, timed out or withdrawn)`,
+            ),
+            undefined
+          );
         fx.cancel(`alert:${o.offerId}`);
         if (o.from.type === 'queue') resolveToSource(ctx, o, 'accepted', undefined, fx);
-        fx.send(interactionRef(o.interactionId), { type: 'interaction.offer_accepted', offerId: o.offerId, agentId: ctx.agentId, queueId: o.queueId, direct: o.direct, at });
-        fx.notify(agentTopic(ctx.agentId), { kind: 'offer_closed', offerId: o.offerId, interactionId: o.interactionId, outcome: 'accepted' });
-        fx.record('routing.offer', { offerId: o.offerId, interactionId: o.interactionId, agentId: ctx.agentId, queueId: o.queueId, outcome: 'accepted', offeredAt: o.at, at });
-        fx.respond({ ok: true, data: { interactionId: o.interactionId, conversationKey: o.conversationKey, queueId: o.queueId } });
-        const it: HeldInteraction = { interactionId: o.interactionId, conversationKey: o.conversationKey, queueId: o.queueId, mediaType: o.mediaType, stage: 'connected', since: at };
-        return announce(ctx, {
-          offers: without(ctx.offers, o.offerId), interactions: { ...ctx.interactions, [it.interactionId]: it },
-          idleSince: at, stats: { ...ctx.stats, accepted: ctx.stats.accepted + 1 },
-        }, fx);
+        fx.send(interactionRef(o.interactionId), {
+          type: 'interaction.offer_accepted',
+          offerId: o.offerId,
+          agentId: ctx.agentId,
+          queueId: o.queueId,
+          direct: o.direct,
+          at,
+        });
+        fx.notify(agentTopic(ctx.agentId), {
+          kind: 'offer_closed',
+          offerId: o.offerId,
+          interactionId: o.interactionId,
+          outcome: 'accepted',
+        });
+        fx.record('routing.offer', {
+          offerId: o.offerId,
+          interactionId: o.interactionId,
+          agentId: ctx.agentId,
+          queueId: o.queueId,
+          outcome: 'accepted',
+          offeredAt: o.at,
+          at,
+        });
+        fx.respond({
+          ok: true,
+          data: { interactionId: o.interactionId, conversationKey: o.conversationKey, queueId: o.queueId },
+        });
+        const it: HeldInteraction = {
+          interactionId: o.interactionId,
+          conversationKey: o.conversationKey,
+          queueId: o.queueId,
+          mediaType: o.mediaType,
+          stage: 'connected',
+          since: at,
+        };
+        return announce(
+          ctx,
+          {
+            offers: without(ctx.offers, o.offerId),
+            interactions: { ...ctx.interactions, [it.interactionId]: it },
+            idleSince: at,
+            stats: { ...ctx.stats, accepted: ctx.stats.accepted + 1 },
+          },
+          fx,
+        );
       }
       case 'agent.offer_declined': {
         const o = ctx.offers[event.offerId];
-        if (!o) return refuse(fx, 'offer_not_found', `offer ${event.offerId} is not alerting for agent ${ctx.agentId}`), undefined;
+        if (!o)
+          return (
+            refuse(fx, 'offer_not_found', `offer ${event.offerId} is not alerting for agent ${ctx.agentId}`), undefined
+          );
         fx.respond({ ok: true, data: { interactionId: o.interactionId } });
         return announce(ctx, closeOffer(ctx, o, 'declined', undefined, at, fx), fx);
       }
@@ -211,7 +376,11 @@ export function agentLogic(deps: RoutingDeps) {
       }
       case 'agent.interaction_ended': {
         const it = ctx.interactions[event.interactionId];
-        if (!it || it.stage !== 'connected') return refuse(fx, 'not_connected', `agent ${ctx.agentId} is not connected to interaction ${event.interactionId}`), undefined;
+        if (!it || it.stage !== 'connected')
+          return (
+            refuse(fx, 'not_connected', `agent ${ctx.agentId} is not connected to interaction ${event.interactionId}`),
+            undefined
+          );
         fx.respond({ ok: true, data: { mode: acwOf(it.queueId).mode } });
         return announce(ctx, endPart(ctx, it, 'agent', at, fx), fx);
       }
@@ -219,19 +388,38 @@ export function agentLogic(deps: RoutingDeps) {
         const it = ctx.interactions[event.interactionId];
         if (!it) return undefined;
         if (event.reason === 'duplicate' || event.reason === 'requeued') {
-          fx.notify(agentTopic(ctx.agentId), { kind: 'interaction_removed', interactionId: it.interactionId, reason: event.reason });
+          fx.notify(agentTopic(ctx.agentId), {
+            kind: 'interaction_removed',
+            interactionId: it.interactionId,
+            reason: event.reason,
+          });
           return announce(ctx, { interactions: without(ctx.interactions, it.interactionId) }, fx);
         }
         if (it.stage !== 'connected') return undefined;
         return announce(ctx, endPart(ctx, it, event.reason, at, fx), fx);
       }
       case 'agent.wrapup_submitted': {
-        if (!c.wrapupCodes.includes(event.code)) return refuse(fx, 'wrapup_code_invalid', `"${event.code}" is not a configured wrap-up code (${c.wrapupCodes.join(', ')})`), undefined;
+        if (!c.wrapupCodes.includes(event.code))
+          return (
+            refuse(
+              fx,
+              'wrapup_code_invalid',
+              `"${event.code}" is not a configured wrap-up code (${c.wrapupCodes.join(', ')})`,
+            ),
+            undefined
+          );
         const it = ctx.interactions[event.interactionId];
         let patch: Patch = {};
         if (it?.stage === 'connected') patch = endPart(ctx, it, 'agent', at, fx);
         else if (!(it?.stage === 'wrapup' || ctx.pendingWrapups[event.interactionId])) {
-          return refuse(fx, 'not_in_wrapup', `interaction ${event.interactionId} is not waiting for a wrap-up code from agent ${ctx.agentId}`), undefined;
+          return (
+            refuse(
+              fx,
+              'not_in_wrapup',
+              `interaction ${event.interactionId} is not waiting for a wrap-up code from agent ${ctx.agentId}`,
+            ),
+            undefined
+          );
         }
         const mid = { ...ctx, ...patch } as AgentContext;
         fx.respond({ ok: true, data: { code: event.code } });
@@ -244,13 +432,31 @@ export function agentLogic(deps: RoutingDeps) {
       }
       case 'agent.transfer_requested': {
         const it = ctx.interactions[event.interactionId];
-        if (!it || it.stage !== 'connected') return refuse(fx, 'not_connected', `agent ${ctx.agentId} is not connected to interaction ${event.interactionId}`), undefined;
+        if (!it || it.stage !== 'connected')
+          return (
+            refuse(fx, 'not_connected', `agent ${ctx.agentId} is not connected to interaction ${event.interactionId}`),
+            undefined
+          );
         const { queueId, agentId } = event.target ?? {};
-        if ((queueId === undefined) === (agentId === undefined)) return refuse(fx, 'transfer_target_invalid', 'name exactly one of target.queueId or target.agentId'), undefined;
-        if (queueId !== undefined && !c.queues[queueId]) return refuse(fx, 'unknown_queue', `no queue "${queueId}" is configured`), undefined;
-        if (agentId !== undefined && (!c.agents[agentId] || agentId === ctx.agentId)) return refuse(fx, 'unknown_agent', `cannot transfer to agent "${agentId}"`), undefined;
-        fx.send(interactionRef(it.interactionId), { type: 'interaction.transfer_requested', agentId: ctx.agentId, target: event.target, at });
-        fx.notify(agentTopic(ctx.agentId), { kind: 'interaction_removed', interactionId: it.interactionId, reason: 'transferred' });
+        if ((queueId === undefined) === (agentId === undefined))
+          return (
+            refuse(fx, 'transfer_target_invalid', 'name exactly one of target.queueId or target.agentId'), undefined
+          );
+        if (queueId !== undefined && !c.queues[queueId])
+          return (refuse(fx, 'unknown_queue', `no queue "${queueId}" is configured`), undefined);
+        if (agentId !== undefined && (!c.agents[agentId] || agentId === ctx.agentId))
+          return (refuse(fx, 'unknown_agent', `cannot transfer to agent "${agentId}"`), undefined);
+        fx.send(interactionRef(it.interactionId), {
+          type: 'interaction.transfer_requested',
+          agentId: ctx.agentId,
+          target: event.target,
+          at,
+        });
+        fx.notify(agentTopic(ctx.agentId), {
+          kind: 'interaction_removed',
+          interactionId: it.interactionId,
+          reason: 'transferred',
+        });
         fx.respond({ ok: true, data: { interactionId: it.interactionId } });
         return announce(ctx, { interactions: without(ctx.interactions, it.interactionId), idleSince: at }, fx);
       }
@@ -258,12 +464,23 @@ export function agentLogic(deps: RoutingDeps) {
         return announce(ctx, {}, fx);
       case 'agent.logged_in':
       case 'agent.presence_changed': {
-        if (!c.agents[ctx.agentId]) return refuse(fx, 'unknown_agent', `agent "${ctx.agentId}" is not in the routing configuration`), undefined;
-        if (event.type === 'agent.presence_changed' && !['available', 'not_ready', 'offline'].includes(event.presence)) {
-          return refuse(fx, 'presence_invalid', 'presence is one of available, not_ready, offline'), undefined;
+        if (!c.agents[ctx.agentId])
+          return (refuse(fx, 'unknown_agent', `agent "${ctx.agentId}" is not in the routing configuration`), undefined);
+        if (
+          event.type === 'agent.presence_changed' &&
+          !['available', 'not_ready', 'offline'].includes(event.presence)
+        ) {
+          return (refuse(fx, 'presence_invalid', 'presence is one of available, not_ready, offline'), undefined);
         }
         const reason = (event as { reason?: string }).reason;
-        return refuse(fx, 'reason_invalid', `"${reason}" is not a configured not-ready reason (${c.notReadyReasons.join(', ')})`), undefined;
+        return (
+          refuse(
+            fx,
+            'reason_invalid',
+            `"${reason}" is not a configured not-ready reason (${c.notReadyReasons.join(', ')})`,
+          ),
+          undefined
+        );
       }
       case 'agent.logged_out':
         fx.respond({ ok: true, data: { presence: ctx.presence } });
@@ -274,21 +491,42 @@ export function agentLogic(deps: RoutingDeps) {
   /** Entering a presence: record it, withdraw alerting offers when going offline, announce. */
   function enter(ctx: AgentContext, event: AgentEvent, presence: Presence, fx: Fx): Patch {
     const at = event.at ?? 0;
-    const reason = presence !== 'not_ready' ? undefined : event.type === 'agent.offer_expired' ? 'RONA' : ((event as { reason?: string }).reason ?? 'Pause');
+    const reason =
+      presence !== 'not_ready'
+        ? undefined
+        : event.type === 'agent.offer_expired'
+          ? 'RONA'
+          : ((event as { reason?: string }).reason ?? 'Pause');
     fx.record('agent.presence', { agentId: ctx.agentId, presence, reason, at });
     fx.notify(agentTopic(ctx.agentId), { kind: 'presence', presence, reason });
     let cur = { ...ctx, presence, reason, presenceSince: at, idleSince: ctx.idleSince || at } as AgentContext;
     if (presence === 'offline') {
-      for (const o of Object.values(cur.offers)) cur = { ...cur, ...closeOffer(cur, o, 'withdrawn', 'agent_offline', at, fx) } as AgentContext;
+      for (const o of Object.values(cur.offers))
+        cur = { ...cur, ...closeOffer(cur, o, 'withdrawn', 'agent_offline', at, fx) } as AgentContext;
     }
-    const patch: Patch = { presence, reason, presenceSince: at, idleSince: cur.idleSince, offers: cur.offers, stats: cur.stats };
+    const patch: Patch = {
+      presence,
+      reason,
+      presenceSince: at,
+      idleSince: cur.idleSince,
+      offers: cur.offers,
+      stats: cur.stats,
+    };
     return announce(ctx, patch, fx);
   }
 
   /** A new agent's context. */
   function initial(agentId: string): AgentContext {
     return {
-      agentId, presence: 'offline', presenceSince: 0, idleSince: 0, version: 0, offers: {}, interactions: {}, pendingWrapups: {}, announced: [],
+      agentId,
+      presence: 'offline',
+      presenceSince: 0,
+      idleSince: 0,
+      version: 0,
+      offers: {},
+      interactions: {},
+      pendingWrapups: {},
+      announced: [],
       stats: { granted: 0, refused: 0, accepted: 0, declined: 0, timedOut: 0, rescinded: 0, withdrawn: 0 },
     };
   }

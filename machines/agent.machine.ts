@@ -33,14 +33,26 @@ export function createAgentMachine(deps: RoutingDeps) {
     types: {} as { context: AgentContext; events: AgentEvent; input: { agentId: string } },
     actions: {
       ...effectActions,
-      handle: enqueueActions(({ context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any }) => {
-        const patch = logic.handle(context, event, fxOf(enqueue as unknown as Enqueue));
-        if (patch) enqueue.assign(patch as never);
-      }) as never,
-      toPresence: enqueueActions(({ context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any }, params: { presence: Presence }) => {
-        enqueue.assign(logic.enter(context, event, params.presence, fxOf(enqueue as unknown as Enqueue)) as never);
-      }) as never,
-      respondOk: enqueueActions(({ enqueue, context }: { enqueue: Enqueue; context: AgentContext }) => enqueue({ type: 'respond', params: { ok: true, data: { presence: context.presence, reason: context.reason } } })) as never,
+      handle: enqueueActions(
+        ({ context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any }) => {
+          const patch = logic.handle(context, event, fxOf(enqueue as unknown as Enqueue));
+          if (patch) enqueue.assign(patch as never);
+        },
+      ) as never,
+      toPresence: enqueueActions(
+        (
+          { context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any },
+          params: { presence: Presence },
+        ) => {
+          enqueue.assign(logic.enter(context, event, params.presence, fxOf(enqueue as unknown as Enqueue)) as never);
+        },
+      ) as never,
+      respondOk: enqueueActions(({ enqueue, context }: { enqueue: Enqueue; context: AgentContext }) =>
+        enqueue({
+          type: 'respond',
+          params: { ok: true, data: { presence: context.presence, reason: context.reason } },
+        }),
+      ) as never,
     },
     guards: {
       known: ({ context }) => !!deps.config().agents[context.agentId],
@@ -58,12 +70,25 @@ export function createAgentMachine(deps: RoutingDeps) {
         on: {
           ...common,
           'agent.logged_in': [
-            { guard: 'known', target: 'available', reenter: true, actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'] },
+            {
+              guard: 'known',
+              target: 'available',
+              reenter: true,
+              actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'],
+            },
             { actions: 'handle' },
           ],
           'agent.presence_changed': [
-            { guard: and(['known', 'wantsAvailable']), target: 'available', actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'] },
-            { guard: and(['known', 'wantsNotReady']), target: 'not_ready', actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'] },
+            {
+              guard: and(['known', 'wantsAvailable']),
+              target: 'available',
+              actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'],
+            },
+            {
+              guard: and(['known', 'wantsNotReady']),
+              target: 'not_ready',
+              actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'],
+            },
             { guard: 'wantsOffline', actions: 'respondOk' },
             { actions: 'handle' },
           ],
@@ -73,13 +98,31 @@ export function createAgentMachine(deps: RoutingDeps) {
       available: {
         on: {
           ...common,
-          'agent.offer_expired': [{ guard: 'timedOut', target: 'not_ready', actions: ['handle', { type: 'toPresence', params: { presence: 'not_ready' } }] }, { actions: 'handle' }],
+          'agent.offer_expired': [
+            {
+              guard: 'timedOut',
+              target: 'not_ready',
+              actions: ['handle', { type: 'toPresence', params: { presence: 'not_ready' } }],
+            },
+            { actions: 'handle' },
+          ],
           'agent.logged_in': { actions: 'respondOk' },
-          'agent.logged_out': { target: 'offline', actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'] },
+          'agent.logged_out': {
+            target: 'offline',
+            actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'],
+          },
           'agent.presence_changed': [
             { guard: 'wantsAvailable', actions: 'respondOk' },
-            { guard: 'wantsNotReady', target: 'not_ready', actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'] },
-            { guard: 'wantsOffline', target: 'offline', actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'] },
+            {
+              guard: 'wantsNotReady',
+              target: 'not_ready',
+              actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'],
+            },
+            {
+              guard: 'wantsOffline',
+              target: 'offline',
+              actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'],
+            },
             { actions: 'handle' },
           ],
         },
@@ -88,11 +131,25 @@ export function createAgentMachine(deps: RoutingDeps) {
         on: {
           ...common,
           'agent.logged_in': { actions: 'respondOk' },
-          'agent.logged_out': { target: 'offline', actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'] },
+          'agent.logged_out': {
+            target: 'offline',
+            actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'],
+          },
           'agent.presence_changed': [
-            { guard: 'wantsAvailable', target: 'available', actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'] },
-            { guard: 'wantsNotReady', actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'] },
-            { guard: 'wantsOffline', target: 'offline', actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'] },
+            {
+              guard: 'wantsAvailable',
+              target: 'available',
+              actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'],
+            },
+            {
+              guard: 'wantsNotReady',
+              actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'],
+            },
+            {
+              guard: 'wantsOffline',
+              target: 'offline',
+              actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'],
+            },
             { actions: 'handle' },
           ],
         },

@@ -67,10 +67,16 @@ function escapeRegExp(s: string): string {
 }
 
 /** Applies content filters to a text: the masked text, or the name of the filter that refuses it. */
-export function applyFilters(filters: readonly ContentFilter[] | undefined, text: string): { text: string } | { refusedBy: string } {
+export function applyFilters(
+  filters: readonly ContentFilter[] | undefined,
+  text: string,
+): { text: string } | { refusedBy: string } {
   let out = text;
   for (const f of filters ?? []) {
-    const sources = [...(f.words ?? []).map((w) => `(?<![\\p{L}\\p{N}])${escapeRegExp(w)}(?![\\p{L}\\p{N}])`), ...(f.pattern ? [f.pattern] : [])];
+    const sources = [
+      ...(f.words ?? []).map((w) => `(?<![\\p{L}\\p{N}])${escapeRegExp(w)}(?![\\p{L}\\p{N}])`),
+      ...(f.pattern ? [f.pattern] : []),
+    ];
     for (const src of sources) {
       const re = new RegExp(src, 'giu');
       if (!re.test(out)) continue;
@@ -107,20 +113,45 @@ export const SMS_KEYWORDS = {
 /** The built-in policy of every channel. */
 export const CHANNEL_POLICIES: Readonly<Record<Channel, ChannelPolicy>> = {
   whatsapp: {
-    ...base, channel: 'whatsapp', freeFormWindowMs: 24 * HOUR_MS, templatesOutsideWindow: true,
-    businessInitiated: 'template_with_opt_in', length: { unit: 'chars', max: 4_096 },
+    ...base,
+    channel: 'whatsapp',
+    freeFormWindowMs: 24 * HOUR_MS,
+    templatesOutsideWindow: true,
+    businessInitiated: 'template_with_opt_in',
+    length: { unit: 'chars', max: 4_096 },
   },
   messenger: {
-    ...base, channel: 'messenger', freeFormWindowMs: 24 * HOUR_MS, referralWindowMs: 7 * DAY_MS, businessInitiated: 'never',
-    extraMessagesAfterWindow: 1, tags: { HUMAN_AGENT: 7 * DAY_MS }, length: { unit: 'chars', max: 2_000 },
+    ...base,
+    channel: 'messenger',
+    freeFormWindowMs: 24 * HOUR_MS,
+    referralWindowMs: 7 * DAY_MS,
+    businessInitiated: 'never',
+    extraMessagesAfterWindow: 1,
+    tags: { HUMAN_AGENT: 7 * DAY_MS },
+    length: { unit: 'chars', max: 2_000 },
   },
   instagram: {
-    ...base, channel: 'instagram', freeFormWindowMs: 24 * HOUR_MS, tags: { HUMAN_AGENT: 7 * DAY_MS }, businessInitiated: 'never',
-    unsendDeletes: true, length: { unit: 'utf8_bytes', max: 1_000 },
+    ...base,
+    channel: 'instagram',
+    freeFormWindowMs: 24 * HOUR_MS,
+    tags: { HUMAN_AGENT: 7 * DAY_MS },
+    businessInitiated: 'never',
+    unsendDeletes: true,
+    length: { unit: 'utf8_bytes', max: 1_000 },
   },
-  x: { ...base, channel: 'x', repliesPerInbound: 5, businessInitiated: 'never', length: { unit: 'chars', max: 10_000 } },
+  x: {
+    ...base,
+    channel: 'x',
+    repliesPerInbound: 5,
+    businessInitiated: 'never',
+    length: { unit: 'chars', max: 10_000 },
+  },
   apple: {
-    ...base, channel: 'apple', businessInitiated: 'never', customerCloseIsTerminal: true, length: { unit: 'chars', max: 2_000 },
+    ...base,
+    channel: 'apple',
+    businessInitiated: 'never',
+    customerCloseIsTerminal: true,
+    length: { unit: 'chars', max: 2_000 },
   },
   sms: { ...base, channel: 'sms', keywords: SMS_KEYWORDS, length: { unit: 'sms_segments', max: 10 } },
   line: { ...base, channel: 'line', replyTokenMs: 60_000, length: { unit: 'chars', max: 5_000 } },
@@ -128,7 +159,10 @@ export const CHANNEL_POLICIES: Readonly<Record<Channel, ChannelPolicy>> = {
   web: { ...base, channel: 'web', length: { unit: 'chars', max: 4_000 } },
   open: { ...base, channel: 'open', length: { unit: 'chars', max: 10_000 } },
   social: {
-    ...base, channel: 'social', businessInitiated: 'never', privateReply: { max: 1, windowMs: 7 * DAY_MS },
+    ...base,
+    channel: 'social',
+    businessInitiated: 'never',
+    privateReply: { max: 1, windowMs: 7 * DAY_MS },
     length: { unit: 'chars', max: 8_000 },
   },
 };

@@ -40,16 +40,31 @@ export const identityMachine = setup({
         const owner = context.owner;
         if (owner !== event.contactId) {
           if (event.conversationKey) {
-            enqueue({ type: 'actor.send', params: { to: { type: 'conversation', key: event.conversationKey }, event: { type: 'contact.linked', contactId: owner } } });
-            enqueue({ type: 'actor.send', params: { to: { type: 'contact', key: event.contactId }, event: { type: 'contact.merged', into: owner } } });
+            enqueue({
+              type: 'actor.send',
+              params: {
+                to: { type: 'conversation', key: event.conversationKey },
+                event: { type: 'contact.linked', contactId: owner },
+              },
+            });
+            enqueue({
+              type: 'actor.send',
+              params: { to: { type: 'contact', key: event.contactId }, event: { type: 'contact.merged', into: owner } },
+            });
             const parsed = parseConversationKey(event.conversationKey);
             if (parsed) {
               const identity = { ...parsed, conversationKey: event.conversationKey };
-              enqueue({ type: 'actor.send', params: { to: { type: 'contact', key: owner }, event: { type: 'contact.identity_added', identity } } });
+              enqueue({
+                type: 'actor.send',
+                params: { to: { type: 'contact', key: owner }, event: { type: 'contact.identity_added', identity } },
+              });
             }
           }
         }
-        enqueue({ type: 'respond', params: { ok: true, data: { contactId: owner, linked: owner !== event.contactId } } });
+        enqueue({
+          type: 'respond',
+          params: { ok: true, data: { contactId: owner, linked: owner !== event.contactId } },
+        });
       }),
     },
   },

@@ -42,7 +42,8 @@ export const contactMachine = setup({
     'contact.identity_added': {
       actions: assign(({ context, event }) => ({
         identities: context.identities.some((i) => i.conversationKey === event.identity.conversationKey)
-          ? context.identities : [...context.identities, event.identity],
+          ? context.identities
+          : [...context.identities, event.identity],
         displayName: context.displayName ?? event.displayName,
         createdAt: context.createdAt ?? event.at,
       })),
@@ -50,7 +51,8 @@ export const contactMachine = setup({
     'contact.verified_added': {
       actions: assign(({ context, event }) => ({
         verified: context.verified.some((v) => v.kind === event.kind && v.value === event.value)
-          ? context.verified : [...context.verified, { kind: event.kind, value: event.value }],
+          ? context.verified
+          : [...context.verified, { kind: event.kind, value: event.value }],
         createdAt: context.createdAt ?? event.at,
       })),
     },

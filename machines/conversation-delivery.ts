@@ -19,12 +19,26 @@ export const PARKED_MAX = 50;
 type Reason = { code: string; message: string; providerCode?: string };
 type Enq = ((action: { type: string; params?: unknown }) => void) & { assign: (a: unknown) => void };
 
-function statusTo(enqueue: Enq, ctx: ConversationContext, seq: number, status: DeliveryStatus, at: number, extra: { providerMessageId?: string; reason?: Reason } = {}): void {
+function statusTo(
+  enqueue: Enq,
+  ctx: ConversationContext,
+  seq: number,
+  status: DeliveryStatus,
+  at: number,
+  extra: { providerMessageId?: string; reason?: Reason } = {},
+): void {
   enqueue({
     type: 'actor.send',
     params: {
       to: { type: 'history', key: historyKey(ctx.address.conversationKey, pageOf(seq)) },
-      event: { type: 'history.status_updated', seq, status, at, ...(extra.providerMessageId ? { providerMessageId: extra.providerMessageId } : {}), ...(extra.reason ? { reason: extra.reason } : {}) },
+      event: {
+        type: 'history.status_updated',
+        seq,
+        status,
+        at,
+        ...(extra.providerMessageId ? { providerMessageId: extra.providerMessageId } : {}),
+        ...(extra.reason ? { reason: extra.reason } : {}),
+      },
     },
   });
 }
@@ -35,29 +49,59 @@ function bounded<T>(list: T[], max: number): T[] {
 
 /** `delivery.updated` from the delivery worker: history status, provider id remembered, parked receipts applied. */
 export const onDeliveryUpdated: never = enqueueActions((args) => {
-  const { context, event, enqueue } = args as unknown as { context: ConversationContext; event: DeliveryUpdated; enqueue: Enq };
+  const { context, event, enqueue } = args as unknown as {
+    context: ConversationContext;
+    event: DeliveryUpdated;
+    enqueue: Enq;
+  };
   const seq = seqOfMessageId(context.address.convId, event.messageId);
   if (seq === undefined) {
-    enqueue({ type: 'record', params: { kind: 'conversation.delivery_unknown', data: { conversationKey: context.address.conversationKey, messageId: event.messageId } } });
+    enqueue({
+      type: 'record',
+      params: {
+        kind: 'conversation.delivery_unknown',
+        data: { conversationKey: context.address.conversationKey, messageId: event.messageId },
+      },
+    });
     return;
   }
-  statusTo(enqueue, context, seq, event.status, event.at, { providerMessageId: event.providerMessageId, reason: event.reason });
-  enqueue({ type: 'record', params: { kind: 'conversation.delivery', data: { conversationKey: context.address.conversationKey, messageId: event.messageId, status: event.status, ...(event.reason ? { reason: event.reason } : {}) } } });
+  statusTo(enqueue, context, seq, event.status, event.at, {
+    providerMessageId: event.providerMessageId,
+    reason: event.reason,
+  });
+  enqueue({
+    type: 'record',
+    params: {
+      kind: 'conversation.delivery',
+      data: {
+        conversationKey: context.address.conversationKey,
+        messageId: event.messageId,
+        status: event.status,
+        ...(event.reason ? { reason: event.reason } : {}),
+      },
+    },
+  });
   const changes: Partial<ConversationContext> = {};
   const pid = event.providerMessageId;
   if (pid) {
     changes.sent = bounded([...context.sent, [pid, seq, event.at]], SENT_MAX);
     const parked = context.parked.filter((p) => p[0] === pid);
-    for (const [, status, at, code, message] of parked) statusTo(enqueue, context, seq, status, at, code ? { reason: { code, message: message ?? code } } : {});
+    for (const [, status, at, code, message] of parked)
+      statusTo(enqueue, context, seq, status, at, code ? { reason: { code, message: message ?? code } } : {});
     if (parked.length > 0) changes.parked = context.parked.filter((p) => p[0] !== pid);
   }
-  if (event.status === 'failed' && event.reason?.code === 'opted_out') changes.window = { ...context.window, optedOut: true, optedIn: false };
+  if (event.status === 'failed' && event.reason?.code === 'opted_out')
+    changes.window = { ...context.window, optedOut: true, optedIn: false };
   enqueue.assign(changes);
 }) as never;
 
 /** `receipt.received` from the platform: by provider ids, or every remembered message sent up to a watermark. */
 export const onReceipt: never = enqueueActions((args) => {
-  const { context, event, enqueue } = args as unknown as { context: ConversationContext; event: ReceiptReceived; enqueue: Enq };
+  const { context, event, enqueue } = args as unknown as {
+    context: ConversationContext;
+    event: ReceiptReceived;
+    enqueue: Enq;
+  };
   const reason = event.reason;
   const changes: Partial<ConversationContext> = {};
   if (event.providerMessageIds && event.providerMessageIds.length > 0) {
@@ -70,8 +114,10 @@ export const onReceipt: never = enqueueActions((args) => {
     if (parked.length !== context.parked.length) changes.parked = bounded(parked, PARKED_MAX);
   } else {
     // A watermark: everything sent at or before `at` reached this status.
-    for (const [, seq, sentAt] of context.sent) if (sentAt <= event.at) statusTo(enqueue, context, seq, event.status, event.at, reason ? { reason } : {});
+    for (const [, seq, sentAt] of context.sent)
+      if (sentAt <= event.at) statusTo(enqueue, context, seq, event.status, event.at, reason ? { reason } : {});
   }
-  if (event.status === 'failed' && reason?.code === 'opted_out') changes.window = { ...context.window, optedOut: true, optedIn: false };
+  if (event.status === 'failed' && reason?.code === 'opted_out')
+    changes.window = { ...context.window, optedOut: true, optedIn: false };
   enqueue.assign(changes);
 }) as never;

@@ -16,7 +16,10 @@ function fnv1a(text: string, seed: number): number {
 
 /** A 64-bit hex id of a conversation key (two FNV-1a hashes with different seeds). */
 export function convIdOf(conversationKey: string): string {
-  return fnv1a(conversationKey, 0x811c9dc5).toString(16).padStart(8, '0') + fnv1a(conversationKey, 0x050c5d1f).toString(16).padStart(8, '0');
+  return (
+    fnv1a(conversationKey, 0x811c9dc5).toString(16).padStart(8, '0') +
+    fnv1a(conversationKey, 0x050c5d1f).toString(16).padStart(8, '0')
+  );
 }
 
 /** The id of the n-th interaction (1-based) of a conversation. */
@@ -47,7 +50,9 @@ export function pageOf(seq: number): number {
 }
 
 /** Splits a conversation key `<channel>:<integration>:<user>` (the user id may contain ':'). */
-export function parseConversationKey(key: string): { channel: Channel; integrationId: string; channelUserId: string } | undefined {
+export function parseConversationKey(
+  key: string,
+): { channel: Channel; integrationId: string; channelUserId: string } | undefined {
   const a = key.indexOf(':');
   const b = a < 0 ? -1 : key.indexOf(':', a + 1);
   if (a < 0 || b < 0) return undefined;

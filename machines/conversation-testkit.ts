@@ -34,7 +34,17 @@ export const THREADING_TIMERS = {
 } as const;
 
 function inbound(channel: Channel, label: string, extra: Record<string, unknown> = {}): ModelEvent {
-  return { type: 'message.received', label, channel, integrationId: 'i1', channelUserId: 'u1', messageId: label, kind: 'text', text: 'hello', ...extra };
+  return {
+    type: 'message.received',
+    label,
+    channel,
+    integrationId: 'i1',
+    channelUserId: 'u1',
+    messageId: label,
+    kind: 'text',
+    text: 'hello',
+    ...extra,
+  };
 }
 
 function reply(label: string, body: Record<string, unknown>): ModelEvent {
@@ -47,18 +57,45 @@ export function replyWindowEvents(policy: ChannelPolicy): ModelEvent[] {
   const ev: ModelEvent[] = [
     inbound(ch, 'customer_message'),
     reply('free_form_reply', { kind: 'text', text: 'free-form reply' }),
-    reply('two_attachments', { kind: 'media', media: [{ url: 'https://example.test/a.png' }, { url: 'https://example.test/b.png' }] }),
+    reply('two_attachments', {
+      kind: 'media',
+      media: [{ url: 'https://example.test/a.png' }, { url: 'https://example.test/b.png' }],
+    }),
   ];
-  if (policy.templatesOutsideWindow) ev.push(reply('template_reply', { kind: 'template', template: { name: 'follow_up', language: 'en' } }));
-  for (const tag of Object.keys(policy.tags)) ev.push(reply(`tagged_${tag}`, { kind: 'text', text: 'tagged reply', tag }));
-  if (policy.referralWindowMs !== undefined) ev.push(inbound(ch, 'ad_referral', { referral: { source: 'ad', ref: 'ad-1' } }));
-  if (policy.customerCloseIsTerminal) ev.push({ type: 'conversation.closed_by_customer', label: 'customer_close', channel: ch, integrationId: 'i1', channelUserId: 'u1', messageId: 'close' });
+  if (policy.templatesOutsideWindow)
+    ev.push(reply('template_reply', { kind: 'template', template: { name: 'follow_up', language: 'en' } }));
+  for (const tag of Object.keys(policy.tags))
+    ev.push(reply(`tagged_${tag}`, { kind: 'text', text: 'tagged reply', tag }));
+  if (policy.referralWindowMs !== undefined)
+    ev.push(inbound(ch, 'ad_referral', { referral: { source: 'ad', ref: 'ad-1' } }));
+  if (policy.customerCloseIsTerminal)
+    ev.push({
+      type: 'conversation.closed_by_customer',
+      label: 'customer_close',
+      channel: ch,
+      integrationId: 'i1',
+      channelUserId: 'u1',
+      messageId: 'close',
+    });
   if (policy.keywords) {
-    ev.push(inbound(ch, 'keyword_stop', { text: 'stop' }), inbound(ch, 'keyword_start', { text: 'Start' }), inbound(ch, 'keyword_help', { text: 'HELP' }));
+    ev.push(
+      inbound(ch, 'keyword_stop', { text: 'stop' }),
+      inbound(ch, 'keyword_start', { text: 'Start' }),
+      inbound(ch, 'keyword_help', { text: 'HELP' }),
+    );
   }
-  if (policy.businessInitiated === 'template_with_opt_in') ev.push({ type: 'contact.opted_in', label: 'opt_in', channel: ch, integrationId: 'i1', channelUserId: 'u1', messageId: 'optin' });
+  if (policy.businessInitiated === 'template_with_opt_in')
+    ev.push({
+      type: 'contact.opted_in',
+      label: 'opt_in',
+      channel: ch,
+      integrationId: 'i1',
+      channelUserId: 'u1',
+      messageId: 'optin',
+    });
   if (policy.freeFormWindowMs !== null) ev.push({ type: REPLY_WINDOW_TIMERS.freeForm, label: 'free_form_window_ends' });
-  if (policy.extraMessagesAfterWindow > 0 || Object.keys(policy.tags).length > 0) ev.push({ type: REPLY_WINDOW_TIMERS.grace, label: 'grace_ends' });
+  if (policy.extraMessagesAfterWindow > 0 || Object.keys(policy.tags).length > 0)
+    ev.push({ type: REPLY_WINDOW_TIMERS.grace, label: 'grace_ends' });
   return ev;
 }
 
@@ -93,7 +130,13 @@ export function threadingModel(threadingWindowMs: number, channel: Channel = 'we
         inbound(channel, 'customer_message'),
         { type: 'interaction.connected', label: 'agent_connected', interactionId: id, agentId: 'a1' },
         { type: 'interaction.disconnected', label: 'agent_disconnected', interactionId: id, agentId: 'a1' },
-        { type: 'interaction.wrapped_up', label: 'agent_wrapped_up', interactionId: id, agentId: 'a1', code: 'resolved' },
+        {
+          type: 'interaction.wrapped_up',
+          label: 'agent_wrapped_up',
+          interactionId: id,
+          agentId: 'a1',
+          code: 'resolved',
+        },
         { type: THREADING_TIMERS.pending, label: 'unanswered_window_ends' },
         { type: THREADING_TIMERS.waiting, label: 'threading_window_ends' },
       ];
@@ -101,7 +144,11 @@ export function threadingModel(threadingWindowMs: number, channel: Channel = 'we
     input: { conversationKey: key, threadingWindowMs },
     serializeState: (s: AnyMachineSnapshot) => {
       const ctx = s.context as ConversationContext;
-      return JSON.stringify([(s.value as { threading: unknown }).threading, ctx.interactions > 0, !!ctx.current?.lastAgentId]);
+      return JSON.stringify([
+        (s.value as { threading: unknown }).threading,
+        ctx.interactions > 0,
+        !!ctx.current?.lastAgentId,
+      ]);
     },
     serializeEvent: (e: EventObject) => (e as ModelEvent).label ?? e.type,
   } as never);

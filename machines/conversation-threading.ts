@@ -40,23 +40,42 @@ type Enq = ((action: { type: string; params?: unknown }) => void) & { assign: (a
 type Args = { context: ConversationContext; event: { type: string; at?: number; [k: string]: unknown }; enqueue: Enq };
 
 function toInteraction(enqueue: Enq, interactionId: string, event: Record<string, unknown>): void {
-  enqueue({ type: 'actor.send', params: { to: { type: 'interaction', key: interactionId }, event: { ...event, interactionId } } });
+  enqueue({
+    type: 'actor.send',
+    params: { to: { type: 'interaction', key: interactionId }, event: { ...event, interactionId } },
+  });
 }
 
 function messageSummary(ctx: ConversationContext, e: MessageReceived, seq: number) {
   return {
-    messageId: messageIdOf(ctx.address.convId, seq), platformMessageId: e.messageId, kind: e.kind,
-    ...(e.text !== undefined ? { text: e.text } : {}), ...(e.routing ? { routing: e.routing } : {}),
-    ...(e.referral ? { referral: e.referral } : {}), ...(e.public ? { public: e.public } : {}),
+    messageId: messageIdOf(ctx.address.convId, seq),
+    platformMessageId: e.messageId,
+    kind: e.kind,
+    ...(e.text !== undefined ? { text: e.text } : {}),
+    ...(e.routing ? { routing: e.routing } : {}),
+    ...(e.referral ? { referral: e.referral } : {}),
+    ...(e.public ? { public: e.public } : {}),
   };
 }
 
 /** Appends the customer message to history; returns the context changes (the caller assigns them). */
-function recordInbound(enqueue: Enq, ctx: ConversationContext, e: MessageReceived, seq: number, interactionId?: string) {
+function recordInbound(
+  enqueue: Enq,
+  ctx: ConversationContext,
+  e: MessageReceived,
+  seq: number,
+  interactionId?: string,
+) {
   appendHistory(enqueue, ctx, {
-    seq, messageId: messageIdOf(ctx.address.convId, seq), at: e.at, direction: 'inbound', kind: e.kind,
-    platformMessageId: e.messageId, ...(interactionId ? { interactionId } : {}),
-    ...(e.text !== undefined ? { text: e.text } : {}), ...(e.media ? { media: e.media } : {}),
+    seq,
+    messageId: messageIdOf(ctx.address.convId, seq),
+    at: e.at,
+    direction: 'inbound',
+    kind: e.kind,
+    platformMessageId: e.messageId,
+    ...(interactionId ? { interactionId } : {}),
+    ...(e.text !== undefined ? { text: e.text } : {}),
+    ...(e.media ? { media: e.media } : {}),
     ...(e.location ? { detail: { location: e.location } } : e.postback ? { detail: { postback: e.postback } } : {}),
   });
   // Only channels with unsend need the map; the snapshot is rewritten on every event.
@@ -87,25 +106,60 @@ export const openInteraction: never = enqueueActions((args) => {
     const { channel, integrationId, channelUserId, conversationKey } = context.address;
     enqueue({
       type: 'actor.send',
-      params: { to: { type: 'contact', key: contactId }, event: { type: 'contact.identity_added', identity: { channel, integrationId, channelUserId, conversationKey }, ...(e.displayName ? { displayName: e.displayName } : {}) } },
+      params: {
+        to: { type: 'contact', key: contactId },
+        event: {
+          type: 'contact.identity_added',
+          identity: { channel, integrationId, channelUserId, conversationKey },
+          ...(e.displayName ? { displayName: e.displayName } : {}),
+        },
+      },
     });
     const phone = channel === 'whatsapp' || channel === 'sms' ? normalizePhone(channelUserId) : undefined;
     if (phone) {
-      enqueue({ type: 'actor.send', params: { to: { type: 'contact', key: contactId }, event: { type: 'contact.verified_added', kind: 'phone', value: phone } } });
-      enqueue({ type: 'actor.send', params: { to: { type: 'identity', key: `phone:${phone}` }, event: { type: 'identity.claimed', contactId, conversationKey } } });
+      enqueue({
+        type: 'actor.send',
+        params: {
+          to: { type: 'contact', key: contactId },
+          event: { type: 'contact.verified_added', kind: 'phone', value: phone },
+        },
+      });
+      enqueue({
+        type: 'actor.send',
+        params: {
+          to: { type: 'identity', key: `phone:${phone}` },
+          event: { type: 'identity.claimed', contactId, conversationKey },
+        },
+      });
     }
   }
   const seq = context.seq;
   appendHistory(enqueue, context, {
-    seq, messageId: messageIdOf(context.address.convId, seq), at, interactionId, direction: 'event', kind: 'interaction.opened',
+    seq,
+    messageId: messageIdOf(context.address.convId, seq),
+    at,
+    interactionId,
+    direction: 'event',
+    kind: 'interaction.opened',
   });
   const recentInbound = recordInbound(enqueue, context, e, seq + 1, interactionId);
   toInteraction(enqueue, interactionId, {
-    type: 'interaction.opened', conversationKey: context.address.conversationKey, contactId,
-    channel: context.address.channel, integrationId: context.address.integrationId, channelUserId: context.address.channelUserId,
-    message: messageSummary(context, e, seq + 1), at,
+    type: 'interaction.opened',
+    conversationKey: context.address.conversationKey,
+    contactId,
+    channel: context.address.channel,
+    integrationId: context.address.integrationId,
+    channelUserId: context.address.channelUserId,
+    message: messageSummary(context, e, seq + 1),
+    at,
   });
-  enqueue({ type: 'record', params: { kind: 'conversation.interaction_opened', data: { conversationKey: context.address.conversationKey, interactionId, contactId } } });
+  enqueue({
+    type: 'record',
+    params: {
+      kind: 'conversation.interaction_opened',
+      data: { conversationKey: context.address.conversationKey, interactionId, contactId },
+    },
+  });
   enqueue.assign({ seq: seq + 2, interactions: n, contactId, recentInbound, current: { interactionId, openedAt: at } });
 }) as never;
 
@@ -117,8 +171,15 @@ export function continueInteraction(kind: 'interaction.message_received' | 'inte
     const cur = context.current!;
     const recentInbound = recordInbound(enqueue, context, e, context.seq, cur.interactionId);
     toInteraction(enqueue, cur.interactionId, {
-      type: kind, message: messageSummary(context, e, context.seq), at: e.at,
-      ...(kind === 'interaction.customer_returned' ? { conversationKey: context.address.conversationKey, ...(cur.lastAgentId ? { lastAgentId: cur.lastAgentId } : {}) } : {}),
+      type: kind,
+      message: messageSummary(context, e, context.seq),
+      at: e.at,
+      ...(kind === 'interaction.customer_returned'
+        ? {
+            conversationKey: context.address.conversationKey,
+            ...(cur.lastAgentId ? { lastAgentId: cur.lastAgentId } : {}),
+          }
+        : {}),
     });
     enqueue.assign({ seq: context.seq + 1, recentInbound });
   }) as never;
@@ -134,10 +195,21 @@ export function endInteraction(reason: 'expired' | 'closed_by_customer' | 'opted
     if (reason === 'expired') toInteraction(enqueue, cur.interactionId, { type: 'interaction.expired', at });
     else toInteraction(enqueue, cur.interactionId, { type: 'interaction.customer_left', reason, at });
     appendHistory(enqueue, context, {
-      seq: context.seq, messageId: messageIdOf(context.address.convId, context.seq), at, interactionId: cur.interactionId,
-      direction: 'event', kind: 'interaction.closed', detail: { reason },
+      seq: context.seq,
+      messageId: messageIdOf(context.address.convId, context.seq),
+      at,
+      interactionId: cur.interactionId,
+      direction: 'event',
+      kind: 'interaction.closed',
+      detail: { reason },
     });
-    enqueue({ type: 'record', params: { kind: 'conversation.interaction_closed', data: { conversationKey: context.address.conversationKey, interactionId: cur.interactionId, reason } } });
+    enqueue({
+      type: 'record',
+      params: {
+        kind: 'conversation.interaction_closed',
+        data: { conversationKey: context.address.conversationKey, interactionId: cur.interactionId, reason },
+      },
+    });
     enqueue.assign({ seq: context.seq + 1, current: undefined });
   }) as never;
 }

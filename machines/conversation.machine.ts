@@ -12,7 +12,11 @@ import type { ChannelPolicy } from './channel-policies.js';
 import { historyKey, pageOf } from './conversation-ids.js';
 import { onDeliveryUpdated, onReceipt } from './conversation-delivery.js';
 import {
-  THREADING_MAX_MS, continueInteraction, endInteraction, openInteraction, recordOnly,
+  THREADING_MAX_MS,
+  continueInteraction,
+  endInteraction,
+  openInteraction,
+  recordOnly,
   type ConversationContext,
 } from './conversation-threading.js';
 import { effectActions } from './effects.js';
@@ -40,7 +44,10 @@ export type RoutingEvent =
 
 /** Everything a conversation receives. */
 export type ConversationEvent =
-  | InboundEvent | DeliveryUpdated | ReplyRequested | RoutingEvent
+  | InboundEvent
+  | DeliveryUpdated
+  | ReplyRequested
+  | RoutingEvent
   | ({ type: 'contact.linked'; contactId: string } & At)
   | { type: `xstate.after.${string}`; at?: number };
 
@@ -49,7 +56,8 @@ const isKeyword = ({ context, event }: { context: ConversationContext; event: Co
 const isOptOutKeyword = ({ context, event }: { context: ConversationContext; event: ConversationEvent }) =>
   event.type === 'message.received' && keywordOf(context.policy, event) === 'opt_out';
 const isCurrent = ({ context, event }: { context: ConversationContext; event: ConversationEvent }) =>
-  context.current !== undefined && (event as { interactionId?: string }).interactionId === context.current.interactionId;
+  context.current !== undefined &&
+  (event as { interactionId?: string }).interactionId === context.current.interactionId;
 
 /** History bookkeeping that does not depend on the regions' states. */
 const forwardUnsent: never = enqueueActions(({ context: c, event, enqueue }) => {
@@ -58,7 +66,13 @@ const forwardUnsent: never = enqueueActions(({ context: c, event, enqueue }) => 
   const e = event as MessageUnsent;
   const hit = context.recentInbound.find(([id]: [string, number]) => id === e.unsentMessageId);
   if (!hit) return;
-  enqueue({ type: 'actor.send', params: { to: { type: 'history', key: historyKey(context.address.conversationKey, pageOf(hit[1])) }, event: { type: 'history.unsent', seq: hit[1], at: e.at } } });
+  enqueue({
+    type: 'actor.send',
+    params: {
+      to: { type: 'history', key: historyKey(context.address.conversationKey, pageOf(hit[1])) },
+      event: { type: 'history.unsent', seq: hit[1], at: e.at },
+    },
+  });
 }) as never;
 
 const IDLE = '#conversation.threading.idle';
@@ -104,14 +118,18 @@ export const conversationMachine = setup({
       states: {
         idle: {
           on: {
-            'message.received': [{ guard: isKeyword, actions: recordOnly }, { target: 'active', actions: openInteraction }],
+            'message.received': [
+              { guard: isKeyword, actions: recordOnly },
+              { target: 'active', actions: openInteraction },
+            ],
           },
         },
         active: {
           initial: 'pending',
           on: {
             'interaction.connected': {
-              guard: isCurrent, target: '.connected',
+              guard: isCurrent,
+              target: '.connected',
               actions: assign({ current: ({ context, event }) => ({ ...context.current!, agentId: event.agentId }) }),
             },
             'conversation.closed_by_customer': { target: 'idle', actions: endInteraction('closed_by_customer') },
@@ -123,22 +141,51 @@ export const conversationMachine = setup({
             pending: {
               after: { pendingWindow: { target: IDLE, actions: endInteraction('expired') } },
               on: {
-                'message.received': [...keywordBranches(), { target: 'pending', reenter: true, actions: continueInteraction('interaction.message_received') }],
+                'message.received': [
+                  ...keywordBranches(),
+                  { target: 'pending', reenter: true, actions: continueInteraction('interaction.message_received') },
+                ],
               },
             },
             /** An agent is connected: no threading timer runs. */
             connected: {
               on: {
-                'message.received': [...keywordBranches(), { actions: continueInteraction('interaction.message_received') }],
-                'interaction.disconnected': { guard: isCurrent, target: 'waiting', actions: assign({ current: ({ context, event }) => ({ ...context.current!, agentId: undefined, lastAgentId: event.agentId }) }) },
-                'interaction.wrapped_up': { guard: isCurrent, target: 'waiting', actions: assign({ current: ({ context, event }) => ({ ...context.current!, agentId: undefined, lastAgentId: event.agentId }) }) },
+                'message.received': [
+                  ...keywordBranches(),
+                  { actions: continueInteraction('interaction.message_received') },
+                ],
+                'interaction.disconnected': {
+                  guard: isCurrent,
+                  target: 'waiting',
+                  actions: assign({
+                    current: ({ context, event }) => ({
+                      ...context.current!,
+                      agentId: undefined,
+                      lastAgentId: event.agentId,
+                    }),
+                  }),
+                },
+                'interaction.wrapped_up': {
+                  guard: isCurrent,
+                  target: 'waiting',
+                  actions: assign({
+                    current: ({ context, event }) => ({
+                      ...context.current!,
+                      agentId: undefined,
+                      lastAgentId: event.agentId,
+                    }),
+                  }),
+                },
               },
             },
             /** Still threaded after the agent left: a customer message returns it to the last agent. */
             waiting: {
               after: { threadingWindow: { target: IDLE, actions: endInteraction('expired') } },
               on: {
-                'message.received': [...keywordBranches(), { target: 'waiting', reenter: true, actions: continueInteraction('interaction.customer_returned') }],
+                'message.received': [
+                  ...keywordBranches(),
+                  { target: 'waiting', reenter: true, actions: continueInteraction('interaction.customer_returned') },
+                ],
                 'interaction.wrapped_up': { guard: isCurrent, target: 'waiting', reenter: true },
               },
             },

@@ -24,7 +24,14 @@ export function localTime(at: number, timeZone: string): LocalTime {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
     });
     formatters.set(timeZone, f);
   }
@@ -34,13 +41,17 @@ export function localTime(at: number, timeZone: string): LocalTime {
 }
 
 /** Which schedule applies at `at`, and its outcome. Default is closed, as in Genesys. */
-export function evaluateSchedules(flow: FlowConfig, at: number): { schedule: ScheduleName; outcome: ScheduleOutcome; name?: string } {
+export function evaluateSchedules(
+  flow: FlowConfig,
+  at: number,
+): { schedule: ScheduleName; outcome: ScheduleOutcome; name?: string } {
   if (flow.emergency.active) return { schedule: 'emergency', outcome: flow.emergency };
   const local = localTime(at, flow.timeZone);
   const special = flow.specialDays.find((d) => d.date === local.date);
   if (special) return { schedule: 'special_day', outcome: special, name: special.name };
   const stamp = `${local.date}T${local.time}`;
-  if (flow.closedPeriods.some((p) => p.from <= stamp && stamp < p.to)) return { schedule: 'closed', outcome: flow.closed };
+  if (flow.closedPeriods.some((p) => p.from <= stamp && stamp < p.to))
+    return { schedule: 'closed', outcome: flow.closed };
   const open = flow.openHours.some((h) => h.days.includes(local.weekday) && h.from <= local.time && local.time < h.to);
   return open ? { schedule: 'open', outcome: flow.open } : { schedule: 'closed', outcome: flow.closed };
 }
@@ -58,9 +69,15 @@ export function matchKeywords(flow: FlowConfig, text: string | undefined, intent
   const words = (text ?? '').toLowerCase();
   for (let i = 0; i < flow.keywordRules.length; i++) {
     const r = flow.keywordRules[i];
-    const hit = r.keywords.some((k) => words.includes(k.toLowerCase())) || (intent !== undefined && r.intents.includes(intent));
+    const hit =
+      r.keywords.some((k) => words.includes(k.toLowerCase())) || (intent !== undefined && r.intents.includes(intent));
     if (hit) {
-      return { queueId: r.queueId ?? flow.defaultQueueId, skills: r.skills.length ? r.skills : flow.defaultSkills, priority: r.priority ?? flow.defaultPriority, rule: i };
+      return {
+        queueId: r.queueId ?? flow.defaultQueueId,
+        skills: r.skills.length ? r.skills : flow.defaultSkills,
+        priority: r.priority ?? flow.defaultPriority,
+        rule: i,
+      };
     }
   }
   return { queueId: flow.defaultQueueId, skills: flow.defaultSkills, priority: flow.defaultPriority };

@@ -44,7 +44,14 @@ export interface HistoryContext {
 /** Appends, status updates and unsends, sent by the conversation actor. */
 export type HistoryEvent =
   | { type: 'history.appended'; entry: HistoryEntry; at?: number }
-  | { type: 'history.status_updated'; seq: number; status: DeliveryStatus; providerMessageId?: string; reason?: HistoryEntry['failure']; at: number }
+  | {
+      type: 'history.status_updated';
+      seq: number;
+      status: DeliveryStatus;
+      providerMessageId?: string;
+      reason?: HistoryEntry['failure'];
+      at: number;
+    }
   | { type: 'history.unsent'; seq: number; at: number };
 
 const RANK: Record<DeliveryStatus, number> = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
@@ -74,7 +81,9 @@ export const historyMachine = setup({
           return {
             ...context.entries,
             [event.seq]: {
-              ...old, status: event.status, statusAt: event.at,
+              ...old,
+              status: event.status,
+              statusAt: event.at,
               ...(event.providerMessageId ? { platformMessageId: event.providerMessageId } : {}),
               ...(event.reason ? { failure: event.reason } : {}),
             },
@@ -98,7 +107,8 @@ export const historyMachine = setup({
 
 function pick(e: HistoryEntry): Partial<HistoryEntry> {
   const out: Partial<Record<keyof HistoryEntry, unknown>> = {};
-  for (const k of ['status', 'statusAt', 'failure', 'platformMessageId', 'deleted'] as const) if (e[k] !== undefined) out[k] = e[k];
+  for (const k of ['status', 'statusAt', 'failure', 'platformMessageId', 'deleted'] as const)
+    if (e[k] !== undefined) out[k] = e[k];
   return out as Partial<HistoryEntry>;
 }
 

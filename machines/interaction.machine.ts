@@ -27,7 +27,13 @@ export function createInteractionMachine(deps: RoutingDeps) {
     },
   }).createMachine({
     id: 'interaction',
-    context: ({ input }) => ({ interactionId: input.interactionId, stage: 'new', skills: [], priority: 0, directSeq: 0 }),
+    context: ({ input }) => ({
+      interactionId: input.interactionId,
+      stage: 'new',
+      skills: [],
+      priority: 0,
+      directSeq: 0,
+    }),
     on: {
       '*': { actions: 'step' },
     },

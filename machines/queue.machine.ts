@@ -7,7 +7,15 @@
 import { enqueueActions, setup } from 'xstate';
 import type { ActorRef } from '../protocol/actor.js';
 import { effectActions } from './effects.js';
-import { dispatch, earliestRingChange, insertByScore, queueScore, type AgentView, type HeldCounts, type WaitingEntry } from './routing.js';
+import {
+  dispatch,
+  earliestRingChange,
+  insertByScore,
+  queueScore,
+  type AgentView,
+  type HeldCounts,
+  type WaitingEntry,
+} from './routing.js';
 import { fxOf, type Enqueue, type Fx } from './routing-fx.js';
 import type { MediaType, QueueConfig, RoutingDeps } from './routing-config.js';
 
@@ -34,12 +42,33 @@ export interface QueueContext {
 type At = { at?: number };
 export type QueueEvent =
   | ({
-      type: 'queue.interaction_enqueued'; interactionId: string; conversationKey: string; priority?: number; skills?: readonly string[];
-      mediaType?: MediaType; enqueuedAt?: number; info?: Record<string, unknown>;
+      type: 'queue.interaction_enqueued';
+      interactionId: string;
+      conversationKey: string;
+      priority?: number;
+      skills?: readonly string[];
+      mediaType?: MediaType;
+      enqueuedAt?: number;
+      info?: Record<string, unknown>;
     } & At)
   | ({ type: 'queue.interaction_withdrawn'; interactionId: string; reason: string } & At)
-  | ({ type: 'queue.agent_updated'; agentId: string; routable: boolean; free: HeldCounts; idleSince: number; skills: Record<string, number>; version: number } & At)
-  | ({ type: 'queue.offer_resolved'; offerId: string; interactionId: string; agentId: string; outcome: string; reason?: string } & At)
+  | ({
+      type: 'queue.agent_updated';
+      agentId: string;
+      routable: boolean;
+      free: HeldCounts;
+      idleSince: number;
+      skills: Record<string, number>;
+      version: number;
+    } & At)
+  | ({
+      type: 'queue.offer_resolved';
+      offerId: string;
+      interactionId: string;
+      agentId: string;
+      outcome: string;
+      reason?: string;
+    } & At)
   | ({ type: 'queue.ring_checked' } & At)
   | ({ type: 'queue.config_changed' } & At);
 
@@ -47,10 +76,19 @@ type Patch = Partial<{ -readonly [K in keyof QueueContext]: QueueContext[K] }>;
 
 /** A queue's config, or a safe default so events for an unconfigured queue still apply. */
 function queueConfig(deps: RoutingDeps, queueId: string): QueueConfig {
-  return deps.config().queues[queueId] ?? {
-    id: queueId, name: queueId, mediaType: 'message', strategy: 'longest_idle', alertingTimeoutSeconds: 30, serviceLevelSeconds: 60,
-    rings: [], acw: { mode: 'optional', timeoutSeconds: 0, defaultCode: 'Processed' }, affinity: { mode: 'disabled', timeoutSeconds: 0 },
-  };
+  return (
+    deps.config().queues[queueId] ?? {
+      id: queueId,
+      name: queueId,
+      mediaType: 'message',
+      strategy: 'longest_idle',
+      alertingTimeoutSeconds: 30,
+      serviceLevelSeconds: 60,
+      rings: [],
+      acw: { mode: 'optional', timeoutSeconds: 0, defaultCode: 'Processed' },
+      affinity: { mode: 'disabled', timeoutSeconds: 0 },
+    }
+  );
 }
 
 /** The queue's rules as a plain function: apply an event, then dispatch. */
@@ -68,13 +106,26 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
       const enqueuedAt = event.enqueuedAt ?? at;
       const priority = event.priority ?? 0;
       const entry: WaitingEntry = {
-        interactionId: event.interactionId, conversationKey: event.conversationKey, score: queueScore(enqueuedAt, priority), enqueuedAt,
-        priority, skills: event.skills ?? [], mediaType: event.mediaType ?? q.mediaType, declinedBy: [], info: event.info,
+        interactionId: event.interactionId,
+        conversationKey: event.conversationKey,
+        score: queueScore(enqueuedAt, priority),
+        enqueuedAt,
+        priority,
+        skills: event.skills ?? [],
+        mediaType: event.mediaType ?? q.mediaType,
+        declinedBy: [],
+        info: event.info,
       };
       waiting = insertByScore(waiting, entry);
       touched.push(entry);
       stats = { ...stats, enqueued: stats.enqueued + 1 };
-      fx.record('interaction.stage', { interactionId: event.interactionId, stage: 'queued', queueId: ctx.queueId, priority, at });
+      fx.record('interaction.stage', {
+        interactionId: event.interactionId,
+        stage: 'queued',
+        queueId: ctx.queueId,
+        priority,
+        at,
+      });
       break;
     }
     case 'queue.interaction_withdrawn': {
@@ -82,13 +133,22 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
       if (i < 0) break;
       const e = waiting[i];
       if (e.offer) {
-        fx.send({ type: 'agent', key: e.offer.agentId }, { type: 'agent.offer_rescinded', offerId: e.offer.offerId, reason: event.reason });
+        fx.send(
+          { type: 'agent', key: e.offer.agentId },
+          { type: 'agent.offer_rescinded', offerId: e.offer.offerId, reason: event.reason },
+        );
         agents = releaseOutstanding(agents, e.offer.agentId);
       }
       waiting = waiting.filter((_, j) => j !== i);
       if (event.reason !== 'connected_elsewhere') {
         stats = { ...stats, abandoned: stats.abandoned + 1 };
-        fx.record('queue.abandoned', { interactionId: e.interactionId, queueId: ctx.queueId, reason: event.reason, waitedMs: at - e.enqueuedAt, at });
+        fx.record('queue.abandoned', {
+          interactionId: e.interactionId,
+          queueId: ctx.queueId,
+          reason: event.reason,
+          waitedMs: at - e.enqueuedAt,
+          at,
+        });
       }
       break;
     }
@@ -98,8 +158,14 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
       agents = {
         ...agents,
         [event.agentId]: {
-          agentId: event.agentId, routable: event.routable, free: event.free, idleSince: event.idleSince, skills: event.skills,
-          version: event.version, outstanding: prev?.outstanding ?? 0, lastOfferSeq: prev?.lastOfferSeq ?? 0,
+          agentId: event.agentId,
+          routable: event.routable,
+          free: event.free,
+          idleSince: event.idleSince,
+          skills: event.skills,
+          version: event.version,
+          outstanding: prev?.outstanding ?? 0,
+          lastOfferSeq: prev?.lastOfferSeq ?? 0,
         },
       };
       break;
@@ -113,7 +179,11 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
       if (event.outcome === 'accepted') {
         waiting = waiting.filter((_, j) => j !== i);
         const inSl = at - e.enqueuedAt <= q.serviceLevelSeconds * 1_000;
-        stats = { ...stats, answered: stats.answered + 1, answeredInServiceLevel: stats.answeredInServiceLevel + (inSl ? 1 : 0) };
+        stats = {
+          ...stats,
+          answered: stats.answered + 1,
+          answeredInServiceLevel: stats.answeredInServiceLevel + (inSl ? 1 : 0),
+        };
       } else {
         // Back to its original position (score unchanged); a decliner is not asked again.
         const declinedBy = event.outcome === 'declined' ? [...e.declinedBy, event.agentId] : e.declinedBy;
@@ -137,12 +207,22 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
   return dispatchAndArm(q, { ...ctx, waiting, agents, stats }, at, fx, full, touched);
 }
 
-function releaseOutstanding(agents: Readonly<Record<string, AgentView>>, agentId: string): Readonly<Record<string, AgentView>> {
+function releaseOutstanding(
+  agents: Readonly<Record<string, AgentView>>,
+  agentId: string,
+): Readonly<Record<string, AgentView>> {
   const a = agents[agentId];
   return a && a.outstanding > 0 ? { ...agents, [agentId]: { ...a, outstanding: a.outstanding - 1 } } : agents;
 }
 
-function dispatchAndArm(q: QueueConfig, ctx: QueueContext, at: number, fx: Fx, fullRingCheck: boolean, touched: readonly WaitingEntry[]): Patch {
+function dispatchAndArm(
+  q: QueueConfig,
+  ctx: QueueContext,
+  at: number,
+  fx: Fx,
+  fullRingCheck: boolean,
+  touched: readonly WaitingEntry[],
+): Patch {
   const picks = dispatch(ctx.waiting, ctx.agents, q, at);
   let { waiting, agents, offerSeq } = ctx;
   if (picks.length > 0) {
@@ -156,11 +236,20 @@ function dispatchAndArm(q: QueueConfig, ctx: QueueContext, at: number, fx: Fx, f
       const a = agentsNext[p.agentId];
       agentsNext[p.agentId] = { ...a, outstanding: a.outstanding + 1, lastOfferSeq: offerSeq };
       const from: ActorRef = { type: 'queue', key: q.id };
-      fx.send({ type: 'agent', key: p.agentId }, {
-        type: 'agent.offer_requested', offerId, interactionId: e.interactionId, conversationKey: e.conversationKey, queueId: q.id,
-        from, mediaType: e.mediaType, alertingTimeoutMs: q.alertingTimeoutSeconds * 1_000,
-        info: { ...e.info, enqueuedAt: e.enqueuedAt, priority: e.priority, skills: e.skills },
-      });
+      fx.send(
+        { type: 'agent', key: p.agentId },
+        {
+          type: 'agent.offer_requested',
+          offerId,
+          interactionId: e.interactionId,
+          conversationKey: e.conversationKey,
+          queueId: q.id,
+          from,
+          mediaType: e.mediaType,
+          alertingTimeoutMs: q.alertingTimeoutSeconds * 1_000,
+          info: { ...e.info, enqueuedAt: e.enqueuedAt, priority: e.priority, skills: e.skills },
+        },
+      );
       next[p.index] = { ...e, offer: { offerId, agentId: p.agentId, at } };
     }
     waiting = next;
@@ -177,7 +266,11 @@ function dispatchAndArm(q: QueueConfig, ctx: QueueContext, at: number, fx: Fx, f
     else if (ringTimerAt !== undefined) fx.cancel('ring');
     ringTimerAt = next;
   } else {
-    const next = earliestRingChange(touched.filter((e) => !e.offer), q.rings, at);
+    const next = earliestRingChange(
+      touched.filter((e) => !e.offer),
+      q.rings,
+      at,
+    );
     if (next !== undefined && (ringTimerAt === undefined || next < ringTimerAt)) {
       fx.timer('ring', next - at, { type: 'queue.ring_checked' });
       ringTimerAt = next;
@@ -189,8 +282,20 @@ function dispatchAndArm(q: QueueConfig, ctx: QueueContext, at: number, fx: Fx, f
 /** A new queue's context. */
 export function initialQueueContext(queueId: string): QueueContext {
   return {
-    queueId, waiting: [], agents: {}, offerSeq: 0,
-    stats: { enqueued: 0, offered: 0, answered: 0, answeredInServiceLevel: 0, abandoned: 0, declined: 0, timedOut: 0, refused: 0 },
+    queueId,
+    waiting: [],
+    agents: {},
+    offerSeq: 0,
+    stats: {
+      enqueued: 0,
+      offered: 0,
+      answered: 0,
+      answeredInServiceLevel: 0,
+      abandoned: 0,
+      declined: 0,
+      timedOut: 0,
+      refused: 0,
+    },
   };
 }
 

@@ -45,7 +45,9 @@ export interface ReplyContext {
 }
 
 /** Who asked for a reply. */
-export type ReplySender = { readonly kind: 'agent'; readonly agentId: string } | { readonly kind: 'system'; readonly reason: string };
+export type ReplySender =
+  | { readonly kind: 'agent'; readonly agentId: string }
+  | { readonly kind: 'system'; readonly reason: string };
 
 /** A request to send a message to the customer. `dryRun` only asks whether it would be allowed. */
 export interface ReplyRequested {
@@ -77,19 +79,34 @@ export interface ReplyPart {
 
 /** The outcome of a reply request. */
 export type ReplyDecision =
-  | { readonly ok: true; readonly parts: readonly ReplyPart[]; readonly usesExtra: boolean; readonly replyTo?: string; readonly visibility?: 'public' | 'private'; readonly usesToken: boolean }
+  | {
+      readonly ok: true;
+      readonly parts: readonly ReplyPart[];
+      readonly usesExtra: boolean;
+      readonly replyTo?: string;
+      readonly visibility?: 'public' | 'private';
+      readonly usesToken: boolean;
+    }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
 /** A fresh window state for a policy. */
 export function initialWindow(policy: ChannelPolicy): WindowState {
   return {
-    extraLeft: 0, repliesLeft: policy.repliesPerInbound === null ? null : 0, optedOut: false, optedIn: false,
-    openMs: policy.freeFormWindowMs ?? 0, replyTokenUsed: false, privateRepliesLeft: 0,
+    extraLeft: 0,
+    repliesLeft: policy.repliesPerInbound === null ? null : 0,
+    optedOut: false,
+    optedIn: false,
+    openMs: policy.freeFormWindowMs ?? 0,
+    replyTokenUsed: false,
+    privateRepliesLeft: 0,
   };
 }
 
 /** Classifies a customer message by the channel's keywords (SMS STOP/START/HELP). */
-export function keywordOf(policy: ChannelPolicy, event: { type: string; text?: string }): 'opt_out' | 'opt_in' | 'help' | undefined {
+export function keywordOf(
+  policy: ChannelPolicy,
+  event: { type: string; text?: string },
+): 'opt_out' | 'opt_in' | 'help' | undefined {
   if (event.type === 'contact.opted_out') return 'opt_out';
   if (event.type === 'contact.opted_in') return 'opt_in';
   if (event.type === 'contact.help_requested') return 'help';
@@ -102,7 +119,12 @@ export function keywordOf(policy: ChannelPolicy, event: { type: string; text?: s
 }
 
 /** The window state after a customer message (not a keyword). */
-export function windowAfterInbound(policy: ChannelPolicy, w: WindowState, e: InboundEvent & { type: 'message.received' }, at: number): WindowState {
+export function windowAfterInbound(
+  policy: ChannelPolicy,
+  w: WindowState,
+  e: InboundEvent & { type: 'message.received' },
+  at: number,
+): WindowState {
   const referral = e.referral?.source === 'ad' && policy.referralWindowMs !== undefined;
   return {
     ...w,
@@ -123,7 +145,8 @@ function refuse(code: string, message: string): ReplyDecision {
 /** Splits a request into outbound parts: multiple attachments become separate messages. */
 export function partsOf(req: ReplyRequested): ReplyPart[] | string {
   if (req.kind === 'template') {
-    if (!req.template?.name || !req.template.language) return 'a template reply needs template.name and template.language';
+    if (!req.template?.name || !req.template.language)
+      return 'a template reply needs template.name and template.language';
     return [{ kind: 'template', template: req.template }];
   }
   if (req.kind === 'media') {
@@ -147,52 +170,96 @@ export function decideReply(phase: WindowPhase, ctx: ReplyContext, req: ReplyReq
       continue;
     }
     const f = applyFilters(policy.contentFilters, p.text);
-    if ('refusedBy' in f) return refuse('content_filtered', `the message matches the content filter "${f.refusedBy}"; rephrase it`);
+    if ('refusedBy' in f)
+      return refuse('content_filtered', `the message matches the content filter "${f.refusedBy}"; rephrase it`);
     parts.push({ ...p, text: f.text });
   }
-  if (phase === 'ended') return refuse('conversation_closed_by_customer', 'the customer closed this conversation; nothing more may be sent until they write again');
-  if (w.optedOut) return refuse('opted_out', 'the customer opted out (STOP); nothing is sent until they opt back in (START)');
+  if (phase === 'ended')
+    return refuse(
+      'conversation_closed_by_customer',
+      'the customer closed this conversation; nothing more may be sent until they write again',
+    );
+  if (w.optedOut)
+    return refuse('opted_out', 'the customer opted out (STOP); nothing is sent until they opt back in (START)');
   for (const p of parts) {
     const texts = [p.text, p.media?.caption].filter((t): t is string => typeof t === 'string');
     for (const t of texts) {
       const m = measure(policy.length, t);
-      if (!m.ok) return refuse('message_too_long', `the message is ${m.size} ${m.unit.replace('_', ' ')} long; ${policy.channel} allows at most ${m.max}`);
+      if (!m.ok)
+        return refuse(
+          'message_too_long',
+          `the message is ${m.size} ${m.unit.replace('_', ' ')} long; ${policy.channel} allows at most ${m.max}`,
+        );
     }
   }
   const template = req.kind === 'template';
-  if (template && !policy.templatesOutsideWindow) return refuse('template_not_supported', `${policy.channel} has no template messages; send text or media`);
+  if (template && !policy.templatesOutsideWindow)
+    return refuse('template_not_supported', `${policy.channel} has no template messages; send text or media`);
   let usesExtra = false;
   if (phase === 'none') {
-    if (policy.businessInitiated === 'never') return refuse('customer_must_start', `on ${policy.channel} only the customer can start a conversation`);
+    if (policy.businessInitiated === 'never')
+      return refuse('customer_must_start', `on ${policy.channel} only the customer can start a conversation`);
     if (policy.businessInitiated === 'template_with_opt_in') {
-      if (!template) return refuse('template_required', `a business-initiated ${policy.channel} message must be an approved template`);
+      if (!template)
+        return refuse(
+          'template_required',
+          `a business-initiated ${policy.channel} message must be an approved template`,
+        );
       if (!w.optedIn) return refuse('opt_in_required', 'the customer has not opted in to business-initiated messages');
     }
   } else if (phase === 'grace' || phase === 'closed') {
     if (!template) {
       const tagMs = req.tag !== undefined ? policy.tags[req.tag] : undefined;
-      const tagOk = tagMs !== undefined && req.sender.kind === 'agent' && w.lastInboundAt !== undefined && now < w.lastInboundAt + tagMs;
+      const tagOk =
+        tagMs !== undefined &&
+        req.sender.kind === 'agent' &&
+        w.lastInboundAt !== undefined &&
+        now < w.lastInboundAt + tagMs;
       if (!tagOk) {
         if (phase === 'grace' && w.extraLeft >= parts.length) usesExtra = true;
-        else if (policy.templatesOutsideWindow) return refuse('template_required', `more than ${hours(w.openMs)} passed since the customer's last message; only template messages may be sent`);
-        else return refuse('reply_window_closed', `the reply window closed ${hours(w.openMs)} after the customer's last message${req.tag ? ` and tag ${req.tag} does not apply now` : ''}; wait for the customer to write`);
+        else if (policy.templatesOutsideWindow)
+          return refuse(
+            'template_required',
+            `more than ${hours(w.openMs)} passed since the customer's last message; only template messages may be sent`,
+          );
+        else
+          return refuse(
+            'reply_window_closed',
+            `the reply window closed ${hours(w.openMs)} after the customer's last message${req.tag ? ` and tag ${req.tag} does not apply now` : ''}; wait for the customer to write`,
+          );
       }
     }
   }
   if (!template && w.repliesLeft !== null && w.repliesLeft < parts.length) {
-    return refuse('reply_limit_reached', `at most ${policy.repliesPerInbound} replies may follow each customer message; wait for the customer to write`);
+    return refuse(
+      'reply_limit_reached',
+      `at most ${policy.repliesPerInbound} replies may follow each customer message; wait for the customer to write`,
+    );
   }
   let replyTo: string | undefined;
   let visibility: 'public' | 'private' | undefined;
   if (policy.privateReply) {
     visibility = req.visibility ?? 'public';
     replyTo = w.lastInboundId;
-    if (visibility === 'private' && (w.privateRepliesLeft < 1 || w.lastInboundAt === undefined || now >= w.lastInboundAt + policy.privateReply.windowMs)) {
-      return refuse('private_reply_unavailable', `a post may be answered privately at most ${policy.privateReply.max} time(s), within ${hours(policy.privateReply.windowMs)}; reply publicly`);
+    if (
+      visibility === 'private' &&
+      (w.privateRepliesLeft < 1 ||
+        w.lastInboundAt === undefined ||
+        now >= w.lastInboundAt + policy.privateReply.windowMs)
+    ) {
+      return refuse(
+        'private_reply_unavailable',
+        `a post may be answered privately at most ${policy.privateReply.max} time(s), within ${hours(policy.privateReply.windowMs)}; reply publicly`,
+      );
     }
   }
   let usesToken = false;
-  if (policy.replyTokenMs !== undefined && !w.replyTokenUsed && w.lastInboundAt !== undefined && now < w.lastInboundAt + policy.replyTokenMs) {
+  if (
+    policy.replyTokenMs !== undefined &&
+    !w.replyTokenUsed &&
+    w.lastInboundAt !== undefined &&
+    now < w.lastInboundAt + policy.replyTokenMs
+  ) {
     replyTo = w.lastInboundId;
     usesToken = true;
   }

@@ -10,8 +10,15 @@ import type { ChannelPolicy } from './channel-policies.js';
 import { historyKey, messageIdOf, pageOf } from './conversation-ids.js';
 import type { HistoryEntry } from './history.machine.js';
 import {
-  decideReply, keywordOf, windowAfterInbound, windowAfterReply,
-  type ReplyContext, type ReplyPart, type ReplyRequested, type ReplySender, type WindowPhase,
+  decideReply,
+  keywordOf,
+  windowAfterInbound,
+  windowAfterReply,
+  type ReplyContext,
+  type ReplyPart,
+  type ReplyRequested,
+  type ReplySender,
+  type WindowPhase,
 } from './reply-policy.js';
 
 const DAY_MS = 86_400_000;
@@ -25,7 +32,8 @@ export function graceEndMs(policy: ChannelPolicy): number {
 /** Named delays of the region; spread into `setup({ delays })`. */
 export const replyWindowDelays = {
   freeFormWindow: ({ context }: { context: ReplyContext }) => context.window.openMs,
-  graceWindow: ({ context }: { context: ReplyContext }) => Math.max(0, graceEndMs(context.policy) - context.window.openMs),
+  graceWindow: ({ context }: { context: ReplyContext }) =>
+    Math.max(0, graceEndMs(context.policy) - context.window.openMs),
 };
 
 type Enq = ((action: { type: string; params?: unknown }) => void) & { assign: (a: unknown) => void };
@@ -35,7 +43,10 @@ type Args = { context: ReplyContext; event: { type: string; at?: number; [k: str
 export function appendHistory(enqueue: Enq, ctx: ReplyContext, entry: HistoryEntry): void {
   enqueue({
     type: 'actor.send',
-    params: { to: { type: 'history', key: historyKey(ctx.address.conversationKey, pageOf(entry.seq)) }, event: { type: 'history.appended', entry } },
+    params: {
+      to: { type: 'history', key: historyKey(ctx.address.conversationKey, pageOf(entry.seq)) },
+      event: { type: 'history.appended', entry },
+    },
   });
 }
 
@@ -44,7 +55,11 @@ export function appendHistory(enqueue: Enq, ctx: ReplyContext, entry: HistoryEnt
  * Returns the message ids; the caller assigns `seq + ids.length`.
  */
 export function emitOutbound(
-  enqueue: Enq, ctx: ReplyContext, parts: readonly ReplyPart[], at: number, sender: ReplySender,
+  enqueue: Enq,
+  ctx: ReplyContext,
+  parts: readonly ReplyPart[],
+  at: number,
+  sender: ReplySender,
   extra: { tag?: string; replyTo?: string; visibility?: 'public' | 'private' } = {},
 ): string[] {
   const ids: string[] = [];
@@ -54,18 +69,36 @@ export function emitOutbound(
     const id = messageIdOf(ctx.address.convId, seq);
     ids.push(id);
     const msg: OutboundMessage = {
-      id, channel: ctx.address.channel, integrationId: ctx.address.integrationId, channelUserId: ctx.address.channelUserId,
-      conversationKey: ctx.address.conversationKey, kind: p.kind,
+      id,
+      channel: ctx.address.channel,
+      integrationId: ctx.address.integrationId,
+      channelUserId: ctx.address.channelUserId,
+      conversationKey: ctx.address.conversationKey,
+      kind: p.kind,
       ...(interactionId ? { interactionId } : {}),
-      ...(p.text !== undefined ? { text: p.text } : {}), ...(p.media ? { media: p.media } : {}), ...(p.template ? { template: p.template } : {}),
-      ...(extra.tag ? { tag: extra.tag } : {}), ...(extra.replyTo ? { replyTo: extra.replyTo } : {}), ...(extra.visibility ? { visibility: extra.visibility } : {}),
+      ...(p.text !== undefined ? { text: p.text } : {}),
+      ...(p.media ? { media: p.media } : {}),
+      ...(p.template ? { template: p.template } : {}),
+      ...(extra.tag ? { tag: extra.tag } : {}),
+      ...(extra.replyTo ? { replyTo: extra.replyTo } : {}),
+      ...(extra.visibility ? { visibility: extra.visibility } : {}),
     };
     enqueue({ type: 'outbound.send', params: msg });
     appendHistory(enqueue, ctx, {
-      seq, messageId: id, at, direction: 'outbound', kind: p.kind, status: 'pending',
-      sender: sender.kind === 'agent' ? { kind: 'agent', agentId: sender.agentId } : { kind: 'system', reason: sender.reason },
+      seq,
+      messageId: id,
+      at,
+      direction: 'outbound',
+      kind: p.kind,
+      status: 'pending',
+      sender:
+        sender.kind === 'agent'
+          ? { kind: 'agent', agentId: sender.agentId }
+          : { kind: 'system', reason: sender.reason },
       ...(interactionId ? { interactionId } : {}),
-      ...(p.text !== undefined ? { text: p.text } : {}), ...(p.media ? { media: [p.media] } : {}), ...(p.template ? { template: p.template } : {}),
+      ...(p.text !== undefined ? { text: p.text } : {}),
+      ...(p.media ? { media: [p.media] } : {}),
+      ...(p.template ? { template: p.template } : {}),
       ...(extra.tag ? { tag: extra.tag } : {}),
     });
   });
@@ -82,7 +115,13 @@ function reply(phase: WindowPhase) {
     if (!d.ok) {
       enqueue({ type: 'respond', params: { ok: false, code: d.code, message: d.message } });
       if (!req.dryRun) {
-        enqueue({ type: 'record', params: { kind: 'conversation.reply_refused', data: { conversationKey: context.address.conversationKey, requestId: req.requestId, code: d.code, phase } } });
+        enqueue({
+          type: 'record',
+          params: {
+            kind: 'conversation.reply_refused',
+            data: { conversationKey: context.address.conversationKey, requestId: req.requestId, code: d.code, phase },
+          },
+        });
       }
       return;
     }
@@ -90,7 +129,11 @@ function reply(phase: WindowPhase) {
       enqueue({ type: 'respond', params: { ok: true, data: { messageIds: [], parts: d.parts.length, phase } } });
       return;
     }
-    const ids = emitOutbound(enqueue, context, d.parts, at, req.sender, { tag: req.tag, replyTo: d.replyTo, visibility: d.visibility });
+    const ids = emitOutbound(enqueue, context, d.parts, at, req.sender, {
+      tag: req.tag,
+      replyTo: d.replyTo,
+      visibility: d.visibility,
+    });
     enqueue.assign({ seq: context.seq + ids.length, window: windowAfterReply(context.window, d) });
     enqueue({ type: 'respond', params: { ok: true, data: { messageIds: ids } } });
   });
@@ -102,23 +145,35 @@ const keyword = enqueueActions((args) => {
   const k = keywordOf(context.policy, event as { type: string; text?: string });
   if (!k) return;
   const w = context.window;
-  const next = k === 'opt_out' ? { ...w, optedOut: true, optedIn: false } : k === 'opt_in' ? { ...w, optedOut: false, optedIn: true } : w;
+  const next =
+    k === 'opt_out'
+      ? { ...w, optedOut: true, optedIn: false }
+      : k === 'opt_in'
+        ? { ...w, optedOut: false, optedIn: true }
+        : w;
   const replies = context.policy.keywords?.replies;
   const text = replies ? (k === 'opt_out' ? replies.optOut : k === 'opt_in' ? replies.optIn : replies.help) : undefined;
   let seq = context.seq;
   if (text) {
-    const ids = emitOutbound(enqueue, context, [{ kind: 'text', text }], event.at ?? 0, { kind: 'system', reason: `keyword_${k}` });
+    const ids = emitOutbound(enqueue, context, [{ kind: 'text', text }], event.at ?? 0, {
+      kind: 'system',
+      reason: `keyword_${k}`,
+    });
     seq += ids.length;
   }
   enqueue.assign({ window: next, seq });
-  enqueue({ type: 'record', params: { kind: 'conversation.consent', data: { conversationKey: context.address.conversationKey, keyword: k } } });
+  enqueue({
+    type: 'record',
+    params: { kind: 'conversation.consent', data: { conversationKey: context.address.conversationKey, keyword: k } },
+  });
 });
 
 const inbound = assign(({ context, event }: { context: ReplyContext; event: { type: string; at?: number } }) => ({
   window: windowAfterInbound(context.policy, context.window, event as never, event.at ?? 0),
 }));
 
-const isKeyword = ({ context, event }: { context: ReplyContext; event: { type: string; text?: string } }) => keywordOf(context.policy, event) !== undefined;
+const isKeyword = ({ context, event }: { context: ReplyContext; event: { type: string; text?: string } }) =>
+  keywordOf(context.policy, event) !== undefined;
 const noWindow = ({ context }: { context: ReplyContext }) => context.policy.freeFormWindowMs === null;
 const hasGrace = ({ context }: { context: ReplyContext }) => graceEndMs(context.policy) > context.window.openMs;
 const terminalClose = ({ context }: { context: ReplyContext }) => context.policy.customerCloseIsTerminal;
@@ -126,11 +181,21 @@ const terminalClose = ({ context }: { context: ReplyContext }) => context.policy
 /** The `closed` phase starts: tell routing when nothing at all can be sent any more. */
 const windowClosed = enqueueActions((args) => {
   const { context, enqueue } = args as unknown as Args;
-  enqueue({ type: 'record', params: { kind: 'conversation.window_closed', data: { conversationKey: context.address.conversationKey } } });
+  enqueue({
+    type: 'record',
+    params: { kind: 'conversation.window_closed', data: { conversationKey: context.address.conversationKey } },
+  });
   if (context.current && !context.policy.templatesOutsideWindow) {
     enqueue({
       type: 'actor.send',
-      params: { to: { type: 'interaction', key: context.current.interactionId }, event: { type: 'interaction.customer_left', interactionId: context.current.interactionId, reason: 'window_closed' } },
+      params: {
+        to: { type: 'interaction', key: context.current.interactionId },
+        event: {
+          type: 'interaction.customer_left',
+          interactionId: context.current.interactionId,
+          reason: 'window_closed',
+        },
+      },
     });
   }
 });

@@ -23,9 +23,17 @@ export type ReplyWindowEvent = InboundEvent | ReplyRequested | { type: `xstate.a
 /** Builds the starting context for a conversation key; throws on a malformed key. */
 export function replyContextFor(conversationKey: string, override?: Partial<ChannelPolicy>): ReplyContext {
   const parsed = parseConversationKey(conversationKey);
-  if (!parsed) throw new TypeError(`conversation key "${conversationKey}" is not <channel>:<integrationId>:<channelUserId> with a known channel`);
+  if (!parsed)
+    throw new TypeError(
+      `conversation key "${conversationKey}" is not <channel>:<integrationId>:<channelUserId> with a known channel`,
+    );
   const policy = policyFor(parsed.channel, override);
-  return { address: { ...parsed, conversationKey, convId: convIdOf(conversationKey) }, policy, window: initialWindow(policy), seq: 0 };
+  return {
+    address: { ...parsed, conversationKey, convId: convIdOf(conversationKey) },
+    policy,
+    window: initialWindow(policy),
+    seq: 0,
+  };
 }
 
 /** The standalone reply-window machine. */

@@ -119,7 +119,15 @@ export interface RoutingDeps {
 }
 
 /** Disposition codes offered when a file names none. */
-export const DEFAULT_WRAPUP_CODES = ['Cross Sell', 'Need Follow Up', 'Not Right Skill', 'Processed', 'Terminated', 'Transferred', 'Up Sell'] as const;
+export const DEFAULT_WRAPUP_CODES = [
+  'Cross Sell',
+  'Need Follow Up',
+  'Not Right Skill',
+  'Processed',
+  'Terminated',
+  'Transferred',
+  'Up Sell',
+] as const;
 /** Not-ready reason codes when a file names none (RONA is set on an alerting timeout). */
 export const DEFAULT_NOT_READY_REASONS = ['Admin Work', 'Lunch', 'Meeting', 'Pause', 'RONA', 'Training'] as const;
 /** How long an offer alerts before RONA. */
@@ -139,6 +147,12 @@ export const DEFAULT_UTILIZATION: Utilization = {
 
 /** An empty configuration (nothing routable until an operator applies one). */
 export const EMPTY_ROUTING_CONFIG: RoutingConfig = {
-  version: 0, queues: {}, agents: {}, flows: {}, skills: [],
-  wrapupCodes: [...DEFAULT_WRAPUP_CODES], notReadyReasons: [...DEFAULT_NOT_READY_REASONS], cannedResponses: {},
+  version: 0,
+  queues: {},
+  agents: {},
+  flows: {},
+  skills: [],
+  wrapupCodes: [...DEFAULT_WRAPUP_CODES],
+  notReadyReasons: [...DEFAULT_NOT_READY_REASONS],
+  cannedResponses: {},
 };

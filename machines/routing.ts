@@ -118,7 +118,12 @@ export function insertByScore(waiting: readonly WaitingEntry[], entry: WaitingEn
 }
 
 /** Whether the agent has every skill the entry still requires after `waitMs` (no allocation: this is the hot loop). */
-export function qualifies(agent: AgentView, skills: readonly string[], rings: readonly Ring[], waitMs: number): boolean {
+export function qualifies(
+  agent: AgentView,
+  skills: readonly string[],
+  rings: readonly Ring[],
+  waitMs: number,
+): boolean {
   for (const s of skills) {
     if (agent.skills[s] > 0) continue;
     // Missing: fine only if a ring already passed has dropped this skill.
@@ -181,7 +186,11 @@ export function estimate(agent: AgentView, media: MediaType): number {
  * Stops as soon as no agent has room, so a full contact center costs almost nothing.
  */
 export function dispatch(
-  waiting: readonly WaitingEntry[], agents: Readonly<Record<string, AgentView>>, queue: QueueConfig, now: number, limit = Infinity,
+  waiting: readonly WaitingEntry[],
+  agents: Readonly<Record<string, AgentView>>,
+  queue: QueueConfig,
+  now: number,
+  limit = Infinity,
 ): Assignment[] {
   const room = new Map<string, number>();
   const pool: AgentView[] = [];
@@ -200,7 +209,12 @@ export function dispatch(
     const waitMs = now - entry.enqueuedAt;
     let best: AgentView | undefined;
     for (const a of pool) {
-      if ((room.get(a.agentId) ?? 0) <= 0 || !qualifies(a, entry.skills, queue.rings, waitMs) || (entry.declinedBy.length > 0 && entry.declinedBy.includes(a.agentId))) continue;
+      if (
+        (room.get(a.agentId) ?? 0) <= 0 ||
+        !qualifies(a, entry.skills, queue.rings, waitMs) ||
+        (entry.declinedBy.length > 0 && entry.declinedBy.includes(a.agentId))
+      )
+        continue;
       if (!best || better(queue.strategy, a, best, entry)) best = a;
     }
     if (!best) continue;
@@ -222,7 +236,11 @@ export function dispatch(
 }
 
 /** The earliest ring change among waiting entries without an offer, or undefined. */
-export function earliestRingChange(waiting: readonly WaitingEntry[], rings: readonly Ring[], now: number): number | undefined {
+export function earliestRingChange(
+  waiting: readonly WaitingEntry[],
+  rings: readonly Ring[],
+  now: number,
+): number | undefined {
   if (rings.length === 0) return undefined;
   let min: number | undefined;
   for (const e of waiting) {

@@ -1,7 +1,17 @@
 /** Canonical channel events shared by gateways and the engine. */
 
 export const CHANNELS = [
-  'whatsapp', 'messenger', 'instagram', 'x', 'line', 'sms', 'telegram', 'apple', 'web', 'open', 'social',
+  'whatsapp',
+  'messenger',
+  'instagram',
+  'x',
+  'line',
+  'sms',
+  'telegram',
+  'apple',
+  'web',
+  'open',
+  'social',
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -11,7 +21,14 @@ export function isChannel(value: string): value is Channel {
 
 /** What a customer sent. */
 export type InboundKind =
-  | 'text' | 'media' | 'location' | 'contact' | 'postback' | 'sticker' | 'reaction' | 'unsupported';
+  | 'text'
+  | 'media'
+  | 'location'
+  | 'contact'
+  | 'postback'
+  | 'sticker'
+  | 'reaction'
+  | 'unsupported';
 
 export interface MediaItem {
   readonly url?: string;
@@ -84,8 +101,11 @@ export interface ReceiptReceived extends InboundBase {
 export interface CustomerSignal extends InboundBase {
   readonly type:
     | 'conversation.closed_by_customer'
-    | 'contact.opted_out' | 'contact.opted_in' | 'contact.help_requested'
-    | 'contact.followed' | 'contact.unfollowed';
+    | 'contact.opted_out'
+    | 'contact.opted_in'
+    | 'contact.help_requested'
+    | 'contact.followed'
+    | 'contact.unfollowed';
   readonly text?: string;
 }
 

@@ -27,7 +27,11 @@ export const subjects = {
   /** Reporting records of one kind (interaction stages, refusals, …). */
   record: (kind: string): string => `sb.record.${assertToken(kind.replaceAll('.', '_'), 'record kind')}`,
   /** Live updates for one topic (an agent's feed, a queue's board). */
-  live: (topic: string): string => `sb.live.${topic.split('.').map((t) => assertToken(t, 'live topic')).join('.')}`,
+  live: (topic: string): string =>
+    `sb.live.${topic
+      .split('.')
+      .map((t) => assertToken(t, 'live topic'))
+      .join('.')}`,
   /** Dead letters of one partition. */
   dead: (partition: number): string => `sb.dead.${partition}`,
 };

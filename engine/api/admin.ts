@@ -29,7 +29,10 @@ function shareConfig(engine: Engine, holder: RoutingConfigHolder, applied: (c: R
     for await (const e of w) {
       if (e.operation !== 'PUT') continue;
       try {
-        const { version, source } = JSON.parse(new TextDecoder().decode(e.value)) as { version: number; source: unknown };
+        const { version, source } = JSON.parse(new TextDecoder().decode(e.value)) as {
+          version: number;
+          source: unknown;
+        };
         if (version <= holder.config().version) continue;
         await applied(holder.apply(source, version));
         engine.log.info({ version }, 'routing configuration reloaded from the cluster');
@@ -57,10 +60,23 @@ export function routingAdminRoutes(engine: Engine): Hono {
   };
 
   /** Tells live actors: agents re-announce (skills, memberships, capacity), queues re-dispatch. */
-  const tellActors = (next: RoutingConfig) => Promise.all([
-    ...Object.keys(next.agents).map((k) => engine.host.send({ type: 'agent', key: k }, { type: 'agent.config_changed' }, `config:${next.version}:agent:${k}`)),
-    ...Object.keys(next.queues).map((k) => engine.host.send({ type: 'queue', key: k }, { type: 'queue.config_changed' }, `config:${next.version}:queue:${k}`)),
-  ]);
+  const tellActors = (next: RoutingConfig) =>
+    Promise.all([
+      ...Object.keys(next.agents).map((k) =>
+        engine.host.send(
+          { type: 'agent', key: k },
+          { type: 'agent.config_changed' },
+          `config:${next.version}:agent:${k}`,
+        ),
+      ),
+      ...Object.keys(next.queues).map((k) =>
+        engine.host.send(
+          { type: 'queue', key: k },
+          { type: 'queue.config_changed' },
+          `config:${next.version}:queue:${k}`,
+        ),
+      ),
+    ]);
   const shared = found && engine.nc ? shareConfig(engine, found, tellActors) : undefined;
 
   async function apply(c: Context, input: unknown): Promise<Response> {
@@ -73,7 +89,13 @@ export function routingAdminRoutes(engine: Engine): Hono {
     }
     await shared?.publish(next.version, input);
     await tellActors(next);
-    return c.json({ ok: true, version: next.version, queues: Object.keys(next.queues).length, agents: Object.keys(next.agents).length, flows: Object.keys(next.flows).length });
+    return c.json({
+      ok: true,
+      version: next.version,
+      queues: Object.keys(next.queues).length,
+      agents: Object.keys(next.agents).length,
+      flows: Object.keys(next.flows).length,
+    });
   }
 
   app.put('/admin/routing/config', async (c) => {
@@ -84,7 +106,13 @@ export function routingAdminRoutes(engine: Engine): Hono {
   });
   app.post('/admin/routing/config/file', async (c) => {
     const parsed = FileBody.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) throw new ApiError(400, 'invalid_body', 'send {"path": "<routing config JSON file on the engine host>"}', parsed.error.issues);
+    if (!parsed.success)
+      throw new ApiError(
+        400,
+        'invalid_body',
+        'send {"path": "<routing config JSON file on the engine host>"}',
+        parsed.error.issues,
+      );
     let text: string;
     try {
       text = await readFile(parsed.data.path, 'utf8');
@@ -95,19 +123,31 @@ export function routingAdminRoutes(engine: Engine): Hono {
     try {
       input = JSON.parse(text);
     } catch (err) {
-      throw new ApiError(422, 'config_file_invalid_json', `${parsed.data.path} is not valid JSON: ${(err as Error).message}`);
+      throw new ApiError(
+        422,
+        'config_file_invalid_json',
+        `${parsed.data.path} is not valid JSON: ${(err as Error).message}`,
+      );
     }
     return apply(c, input);
   });
-  app.get('/admin/routing/config', (c) => c.json({ version: holder().config().version, source: holder().source ?? null, resolved: holder().config() }));
+  app.get('/admin/routing/config', (c) =>
+    c.json({ version: holder().config().version, source: holder().source ?? null, resolved: holder().config() }),
+  );
   app.get('/admin/queues/:queueId', (c) => {
     const id = c.req.param('queueId');
     if (!holder().config().queues[id]) throw new ApiError(404, 'unknown_queue', `no queue "${id}" is configured`);
     const q = engine.host.read({ type: 'queue', key: id })?.context as QueueContext | undefined;
     return c.json({
-      queueId: id, waiting: q?.waiting.length ?? 0, offering: q?.waiting.filter((e) => e.offer).length ?? 0,
-      oldestEnqueuedAt: q?.waiting.reduce<number | undefined>((m, e) => (m === undefined || e.enqueuedAt < m ? e.enqueuedAt : m), undefined),
-      stats: q?.stats, agents: Object.values(q?.agents ?? {}),
+      queueId: id,
+      waiting: q?.waiting.length ?? 0,
+      offering: q?.waiting.filter((e) => e.offer).length ?? 0,
+      oldestEnqueuedAt: q?.waiting.reduce<number | undefined>(
+        (m, e) => (m === undefined || e.enqueuedAt < m ? e.enqueuedAt : m),
+        undefined,
+      ),
+      stats: q?.stats,
+      agents: Object.values(q?.agents ?? {}),
     });
   });
   return app;

@@ -17,25 +17,56 @@ import { conversationRoutes } from './conversations.js';
 import { ApiError } from './errors.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
-const PresenceBody = z.object({ presence: z.enum(['available', 'not_ready', 'offline']), reason: z.string().min(1).optional() }).strict();
-const TransferBody = z.object({ queueId: z.string().min(1).optional(), agentId: z.string().min(1).optional() }).strict()
+const PresenceBody = z
+  .object({ presence: z.enum(['available', 'not_ready', 'offline']), reason: z.string().min(1).optional() })
+  .strict();
+const TransferBody = z
+  .object({ queueId: z.string().min(1).optional(), agentId: z.string().min(1).optional() })
+  .strict()
   .refine((b) => !!b.queueId !== !!b.agentId, 'give exactly one of queueId or agentId');
 const WrapupBody = z.object({ code: z.string().min(1) }).strict();
-const SendBody = z.object({
-  requestId: z.string().regex(/^[\w.:-]{1,200}$/).optional(),
-  kind: z.enum(['text', 'template', 'media']).default('text'),
-  text: z.string().min(1).optional(),
-  cannedResponseId: z.string().min(1).optional(),
-  params: z.record(z.string(), z.string()).optional(),
-  template: z.object({ name: z.string().min(1), language: z.string().min(1), params: z.array(z.string()).optional() }).strict().optional(),
-  media: z.array(z.object({ url: z.string().url().optional(), id: z.string().optional(), mimeType: z.string().optional(), caption: z.string().optional() }).strict()).min(1).optional(),
-  tag: z.string().optional(),
-}).strict();
+const SendBody = z
+  .object({
+    requestId: z
+      .string()
+      .regex(/^[\w.:-]{1,200}$/)
+      .optional(),
+    kind: z.enum(['text', 'template', 'media']).default('text'),
+    text: z.string().min(1).optional(),
+    cannedResponseId: z.string().min(1).optional(),
+    params: z.record(z.string(), z.string()).optional(),
+    template: z
+      .object({ name: z.string().min(1), language: z.string().min(1), params: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
+    media: z
+      .array(
+        z
+          .object({
+            url: z.string().url().optional(),
+            id: z.string().optional(),
+            mimeType: z.string().optional(),
+            caption: z.string().optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional(),
+    tag: z.string().optional(),
+  })
+  .strict();
 
 /** Status codes for refusal reason codes. */
 const STATUS: Record<string, ContentfulStatusCode> = {
-  unknown_agent: 404, unknown_queue: 404, offer_not_found: 404, canned_response_not_found: 404,
-  presence_invalid: 422, reason_invalid: 422, wrapup_code_invalid: 422, transfer_target_invalid: 422, text_required: 422,
+  unknown_agent: 404,
+  unknown_queue: 404,
+  offer_not_found: 404,
+  canned_response_not_found: 404,
+  presence_invalid: 422,
+  reason_invalid: 422,
+  wrapup_code_invalid: 422,
+  transfer_target_invalid: 422,
+  text_required: 422,
 };
 
 async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
@@ -56,7 +87,8 @@ export function answer(c: Context, r: DeliverResult, refusalStatus: ContentfulSt
   if (r.status !== 'applied') throw new ApiError(409, 'duplicate_request', 'this request id was already applied');
   const res: RespondParams | undefined = r.responses[0];
   if (!res) return c.json({ ok: true });
-  if (!res.ok) throw new ApiError(STATUS[res.code ?? ''] ?? refusalStatus, res.code ?? 'refused', res.message ?? 'refused');
+  if (!res.ok)
+    throw new ApiError(STATUS[res.code ?? ''] ?? refusalStatus, res.code ?? 'refused', res.message ?? 'refused');
   return c.json({ ok: true, ...(res.data ?? {}) });
 }
 
@@ -69,23 +101,31 @@ export function agentRoutes(engine: Engine): Hono {
     return h;
   };
   let seq = 0;
-  const requestId = (c: Context, what: string) => c.req.header('idempotency-key') ?? `api:${what}:${engine.clock.now()}:${process.pid}:${++seq}`;
+  const requestId = (c: Context, what: string) =>
+    c.req.header('idempotency-key') ?? `api:${what}:${engine.clock.now()}:${process.pid}:${++seq}`;
   const agentId = (c: Context): string => {
     const id = c.req.param('agentId') ?? '';
-    if (!TOKEN.test(id)) throw new ApiError(400, 'invalid_agent_id', `agent id "${id}" must be 1–64 letters, digits, _ or -`);
-    if (!holder().config().agents[id]) throw new ApiError(404, 'unknown_agent', `agent "${id}" is not in the routing configuration`);
+    if (!TOKEN.test(id))
+      throw new ApiError(400, 'invalid_agent_id', `agent id "${id}" must be 1–64 letters, digits, _ or -`);
+    if (!holder().config().agents[id])
+      throw new ApiError(404, 'unknown_agent', `agent "${id}" is not in the routing configuration`);
     return id;
   };
-  const toAgent = (c: Context, id: string, event: ActorEvent) => engine.host.send({ type: 'agent', key: id }, event, requestId(c, `${id}:${event.type}`));
-  const state = (id: string): AgentContext | undefined => engine.host.read({ type: 'agent', key: id })?.context as AgentContext | undefined;
+  const toAgent = (c: Context, id: string, event: ActorEvent) =>
+    engine.host.send({ type: 'agent', key: id }, event, requestId(c, `${id}:${event.type}`));
+  const state = (id: string): AgentContext | undefined =>
+    engine.host.read({ type: 'agent', key: id })?.context as AgentContext | undefined;
   const connected = (id: string, interactionId: string) => {
     const it = state(id)?.interactions[interactionId];
-    if (!it || it.stage !== 'connected') throw new ApiError(409, 'not_connected', `agent ${id} is not connected to interaction ${interactionId}`);
+    if (!it || it.stage !== 'connected')
+      throw new ApiError(409, 'not_connected', `agent ${id} is not connected to interaction ${interactionId}`);
     return it;
   };
 
   app.post('/agents/:agentId/login', async (c) => answer(c, await toAgent(c, agentId(c), { type: 'agent.logged_in' })));
-  app.post('/agents/:agentId/logout', async (c) => answer(c, await toAgent(c, agentId(c), { type: 'agent.logged_out' })));
+  app.post('/agents/:agentId/logout', async (c) =>
+    answer(c, await toAgent(c, agentId(c), { type: 'agent.logged_out' })),
+  );
   app.post('/agents/:agentId/presence', async (c) => {
     const id = agentId(c);
     const b = await body(c, PresenceBody);
@@ -94,12 +134,25 @@ export function agentRoutes(engine: Engine): Hono {
   app.get('/agents/:agentId', (c) => {
     const id = agentId(c);
     const s = state(id);
-    return c.json({ agentId: id, presence: s?.presence ?? 'offline', reason: s?.reason, offers: Object.values(s?.offers ?? {}), interactions: Object.values(s?.interactions ?? {}), pendingWrapups: s?.pendingWrapups ?? {}, stats: s?.stats });
+    return c.json({
+      agentId: id,
+      presence: s?.presence ?? 'offline',
+      reason: s?.reason,
+      offers: Object.values(s?.offers ?? {}),
+      interactions: Object.values(s?.interactions ?? {}),
+      pendingWrapups: s?.pendingWrapups ?? {},
+      stats: s?.stats,
+    });
   });
   app.get('/agents/:agentId/events', (c) => {
     const id = agentId(c);
     const s = state(id);
-    return liveStream(c, engine.nc, `agent.${id}`, { kind: 'snapshot', presence: s?.presence ?? 'offline', offers: Object.values(s?.offers ?? {}), interactions: Object.values(s?.interactions ?? {}) });
+    return liveStream(c, engine.nc, `agent.${id}`, {
+      kind: 'snapshot',
+      presence: s?.presence ?? 'offline',
+      offers: Object.values(s?.offers ?? {}),
+      interactions: Object.values(s?.interactions ?? {}),
+    });
   });
   app.post('/agents/:agentId/offers/:offerId/accept', async (c) => {
     const id = agentId(c);
@@ -111,17 +164,38 @@ export function agentRoutes(engine: Engine): Hono {
     }
     return res;
   });
-  app.post('/agents/:agentId/offers/:offerId/decline', async (c) => answer(c, await toAgent(c, agentId(c), { type: 'agent.offer_declined', offerId: c.req.param('offerId') })));
-  app.post('/agents/:agentId/interactions/:interactionId/end', async (c) => answer(c, await toAgent(c, agentId(c), { type: 'agent.interaction_ended', interactionId: c.req.param('interactionId') })));
+  app.post('/agents/:agentId/offers/:offerId/decline', async (c) =>
+    answer(c, await toAgent(c, agentId(c), { type: 'agent.offer_declined', offerId: c.req.param('offerId') })),
+  );
+  app.post('/agents/:agentId/interactions/:interactionId/end', async (c) =>
+    answer(
+      c,
+      await toAgent(c, agentId(c), { type: 'agent.interaction_ended', interactionId: c.req.param('interactionId') }),
+    ),
+  );
   app.post('/agents/:agentId/interactions/:interactionId/wrapup', async (c) => {
     const id = agentId(c);
     const b = await body(c, WrapupBody);
-    return answer(c, await toAgent(c, id, { type: 'agent.wrapup_submitted', interactionId: c.req.param('interactionId'), code: b.code }));
+    return answer(
+      c,
+      await toAgent(c, id, {
+        type: 'agent.wrapup_submitted',
+        interactionId: c.req.param('interactionId'),
+        code: b.code,
+      }),
+    );
   });
   app.post('/agents/:agentId/interactions/:interactionId/transfer', async (c) => {
     const id = agentId(c);
     const b = await body(c, TransferBody);
-    return answer(c, await toAgent(c, id, { type: 'agent.transfer_requested', interactionId: c.req.param('interactionId'), target: b }));
+    return answer(
+      c,
+      await toAgent(c, id, {
+        type: 'agent.transfer_requested',
+        interactionId: c.req.param('interactionId'),
+        target: b,
+      }),
+    );
   });
   app.post('/agents/:agentId/interactions/:interactionId/messages', async (c) => {
     const id = agentId(c);
@@ -134,26 +208,48 @@ export function agentRoutes(engine: Engine): Hono {
       if (!canned) throw new ApiError(404, 'canned_response_not_found', `no canned response "${b.cannedResponseId}"`);
       text = canned.text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => b.params?.[k] ?? '');
     }
-    if (b.kind === 'text' && !text) throw new ApiError(422, 'text_required', 'a text message needs text or cannedResponseId');
+    if (b.kind === 'text' && !text)
+      throw new ApiError(422, 'text_required', 'a text message needs text or cannedResponseId');
     const event = {
-      type: 'reply.requested', requestId: b.requestId ?? requestId(c, `${id}:reply`), interactionId,
-      sender: { kind: 'agent', agentId: id }, kind: b.kind, text, template: b.template, media: b.media, tag: b.tag,
+      type: 'reply.requested',
+      requestId: b.requestId ?? requestId(c, `${id}:reply`),
+      interactionId,
+      sender: { kind: 'agent', agentId: id },
+      kind: b.kind,
+      text,
+      template: b.template,
+      media: b.media,
+      tag: b.tag,
     };
-    const r = await engine.host.send({ type: 'conversation', key: it.conversationKey }, event, `reply:${event.requestId}`);
+    const r = await engine.host.send(
+      { type: 'conversation', key: it.conversationKey },
+      event,
+      `reply:${event.requestId}`,
+    );
     return answer(c, r, 409);
   });
   app.get('/agents/:agentId/interactions/:interactionId/history', async (c) => {
     const id = agentId(c);
     const interactionId = c.req.param('interactionId');
     const s = state(id);
-    const key = s?.interactions[interactionId]?.conversationKey
-      ?? Object.values(s?.offers ?? {}).find((o) => o.interactionId === interactionId)?.conversationKey
-      ?? (engine.host.read({ type: 'interaction', key: interactionId })?.context as { conversationKey?: string } | undefined)?.conversationKey;
-    if (!key) throw new ApiError(404, 'interaction_not_found', `no interaction ${interactionId} is known to agent ${id}`);
+    const key =
+      s?.interactions[interactionId]?.conversationKey ??
+      Object.values(s?.offers ?? {}).find((o) => o.interactionId === interactionId)?.conversationKey ??
+      (
+        engine.host.read({ type: 'interaction', key: interactionId })?.context as
+          | { conversationKey?: string }
+          | undefined
+      )?.conversationKey;
+    if (!key)
+      throw new ApiError(404, 'interaction_not_found', `no interaction ${interactionId} is known to agent ${id}`);
     const q = new URL(c.req.url).search;
     return conversationRoutes(engine).request(`/conversations/${encodeURIComponent(key)}/history${q}`);
   });
-  app.get('/routing/canned-responses', (c) => c.json({ cannedResponses: Object.values(holder().config().cannedResponses) }));
-  app.get('/routing/wrapup-codes', (c) => c.json({ wrapupCodes: holder().config().wrapupCodes, notReadyReasons: holder().config().notReadyReasons }));
+  app.get('/routing/canned-responses', (c) =>
+    c.json({ cannedResponses: Object.values(holder().config().cannedResponses) }),
+  );
+  app.get('/routing/wrapup-codes', (c) =>
+    c.json({ wrapupCodes: holder().config().wrapupCodes, notReadyReasons: holder().config().notReadyReasons }),
+  );
   return app;
 }

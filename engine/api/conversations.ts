@@ -12,23 +12,38 @@ import type { Engine } from '../engine.js';
 import { ApiError } from './errors.js';
 import { contactHistory, conversationHistory, decodeCursor, encodeCursor } from '../history-read.js';
 
-const Media = z.object({
-  url: z.string().url().optional(), id: z.string().optional(), mimeType: z.string().optional(),
-  caption: z.string().optional(), filename: z.string().optional(),
-}).strict().refine((m) => m.url || m.id, 'a media item needs url or id');
+const Media = z
+  .object({
+    url: z.string().url().optional(),
+    id: z.string().optional(),
+    mimeType: z.string().optional(),
+    caption: z.string().optional(),
+    filename: z.string().optional(),
+  })
+  .strict()
+  .refine((m) => m.url || m.id, 'a media item needs url or id');
 
-const ReplyBody = z.object({
-  requestId: z.string().min(1).max(200).regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only'),
-  interactionId: z.string().optional(),
-  agentId: z.string().min(1).optional(),
-  kind: z.enum(['text', 'template', 'media']),
-  text: z.string().optional(),
-  template: z.object({ name: z.string().min(1), language: z.string().min(1), params: z.array(z.string()).optional() }).strict().optional(),
-  media: z.array(Media).min(1).max(10).optional(),
-  tag: z.string().optional(),
-  visibility: z.enum(['public', 'private']).optional(),
-  dryRun: z.boolean().optional(),
-}).strict();
+const ReplyBody = z
+  .object({
+    requestId: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only'),
+    interactionId: z.string().optional(),
+    agentId: z.string().min(1).optional(),
+    kind: z.enum(['text', 'template', 'media']),
+    text: z.string().optional(),
+    template: z
+      .object({ name: z.string().min(1), language: z.string().min(1), params: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
+    media: z.array(Media).min(1).max(10).optional(),
+    tag: z.string().optional(),
+    visibility: z.enum(['public', 'private']).optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict();
 
 const ConsentBody = z.object({ optedIn: z.boolean() }).strict();
 const LinkBody = z.union([
@@ -54,14 +69,22 @@ async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
 
 function conversationRef(key: string): ActorRef {
   if (!parseConversationKey(key)) {
-    throw new ApiError(400, 'invalid_conversation_key', `"${key}" is not <channel>:<integrationId>:<channelUserId> with a known channel`);
+    throw new ApiError(
+      400,
+      'invalid_conversation_key',
+      `"${key}" is not <channel>:<integrationId>:<channelUserId> with a known channel`,
+    );
   }
   return { type: 'conversation', key };
 }
 
 function rejected(r: DeliverResult): never {
   if (r.status === 'rejected') throw new ApiError(422, r.code, r.message);
-  throw new ApiError(409, 'duplicate_request', 'this request id was already applied; read the history for its messages');
+  throw new ApiError(
+    409,
+    'duplicate_request',
+    'this request id was already applied; read the history for its messages',
+  );
 }
 
 let seqNo = 0;
@@ -77,11 +100,22 @@ export function conversationRoutes(engine: Engine): Hono {
   app.get('/conversations/:key', (c) => {
     const ref = conversationRef(c.req.param('key'));
     const snap = engine.host.read(ref);
-    if (!snap) throw new ApiError(404, 'conversation_not_found', `no conversation "${ref.key}" exists yet; it starts with the customer's first message`);
+    if (!snap)
+      throw new ApiError(
+        404,
+        'conversation_not_found',
+        `no conversation "${ref.key}" exists yet; it starts with the customer's first message`,
+      );
     const ctx = snap.context as Record<string, unknown> & { window: unknown; policy: { channel: string } };
     return c.json({
-      conversationKey: ref.key, state: snap.value, contactId: ctx.contactId ?? null, current: ctx.current ?? null,
-      interactions: ctx.interactions, messages: ctx.seq, threadingWindowMs: ctx.threadingWindowMs, window: ctx.window,
+      conversationKey: ref.key,
+      state: snap.value,
+      contactId: ctx.contactId ?? null,
+      current: ctx.current ?? null,
+      interactions: ctx.interactions,
+      messages: ctx.seq,
+      threadingWindowMs: ctx.threadingWindowMs,
+      window: ctx.window,
     });
   });
 
@@ -103,14 +137,24 @@ export function conversationRoutes(engine: Engine): Hono {
     const b = await body(c, ReplyBody);
     const { agentId, ...rest } = b;
     const event: ActorEvent = {
-      type: 'reply.requested', ...rest,
+      type: 'reply.requested',
+      ...rest,
       sender: agentId ? { kind: 'agent', agentId } : { kind: 'system', reason: 'api' },
     };
-    const r = await engine.host.send(ref, event, `api:reply:${ref.key}:${b.requestId}${b.dryRun ? `:dry:${apiId(engine, 'x')}` : ''}`);
+    const r = await engine.host.send(
+      ref,
+      event,
+      `api:reply:${ref.key}:${b.requestId}${b.dryRun ? `:dry:${apiId(engine, 'x')}` : ''}`,
+    );
     if (r.status !== 'applied') rejected(r);
     const res = r.responses[0];
     if (!res) throw new ApiError(500, 'no_response', 'the conversation did not answer the reply request');
-    if (!res.ok) throw new ApiError(res.code === 'invalid_request' ? 400 : 422, res.code ?? 'refused', res.message ?? 'refused by the channel policy');
+    if (!res.ok)
+      throw new ApiError(
+        res.code === 'invalid_request' ? 400 : 422,
+        res.code ?? 'refused',
+        res.message ?? 'refused by the channel policy',
+      );
     return c.json(res.data ?? {}, b.dryRun ? 200 : 201);
   });
 
@@ -118,9 +162,16 @@ export function conversationRoutes(engine: Engine): Hono {
     const ref = conversationRef(c.req.param('key'));
     const b = await body(c, ConsentBody);
     const p = parseConversationKey(ref.key)!;
-    const r = await engine.host.send(ref, {
-      type: b.optedIn ? 'contact.opted_in' : 'contact.opted_out', ...p, messageId: apiId(engine, 'consent'), at: engine.clock.now(),
-    }, apiId(engine, 'consent'));
+    const r = await engine.host.send(
+      ref,
+      {
+        type: b.optedIn ? 'contact.opted_in' : 'contact.opted_out',
+        ...p,
+        messageId: apiId(engine, 'consent'),
+        at: engine.clock.now(),
+      },
+      apiId(engine, 'consent'),
+    );
     if (r.status !== 'applied') rejected(r);
     return c.json({ conversationKey: ref.key, optedIn: b.optedIn });
   });
@@ -139,8 +190,11 @@ export function conversationRoutes(engine: Engine): Hono {
     const limit = Paging.shape.limit.safeParse(c.req.query('limit'));
     if (!limit.success) throw new ApiError(400, 'invalid_query', 'limit must be an integer 1–200');
     const cursor = decodeCursor(c.req.query('cursor'));
-    if (cursor === undefined) throw new ApiError(400, 'invalid_cursor', 'cursor must be the "next" value of a previous page');
-    const keys = (snap.context as { identities: { conversationKey: string }[] }).identities.map((i) => i.conversationKey);
+    if (cursor === undefined)
+      throw new ApiError(400, 'invalid_cursor', 'cursor must be the "next" value of a previous page');
+    const keys = (snap.context as { identities: { conversationKey: string }[] }).identities.map(
+      (i) => i.conversationKey,
+    );
     const { entries, positions, more } = contactHistory(engine.host, keys, cursor, limit.data);
     return c.json({ contactId: id, conversations: keys, entries, next: more ? encodeCursor(positions) : null });
   });
@@ -155,14 +209,32 @@ export function conversationRoutes(engine: Engine): Hono {
       const previous = (conv.context as { contactId?: string }).contactId;
       const p = parseConversationKey(ref.key)!;
       await engine.host.send(ref, { type: 'contact.linked', contactId: id }, apiId(engine, 'link'));
-      await engine.host.send({ type: 'contact', key: id }, { type: 'contact.identity_added', identity: { ...p, conversationKey: ref.key } }, apiId(engine, 'link'));
-      if (previous && previous !== id) await engine.host.send({ type: 'contact', key: previous }, { type: 'contact.merged', into: id }, apiId(engine, 'link'));
+      await engine.host.send(
+        { type: 'contact', key: id },
+        { type: 'contact.identity_added', identity: { ...p, conversationKey: ref.key } },
+        apiId(engine, 'link'),
+      );
+      if (previous && previous !== id)
+        await engine.host.send(
+          { type: 'contact', key: previous },
+          { type: 'contact.merged', into: id },
+          apiId(engine, 'link'),
+        );
       return c.json({ contactId: id, linked: ref.key }, 201);
     }
     const value = b.kind === 'email' ? b.value.trim().toLowerCase() : b.value.replace(/[\s().-]/g, '');
-    await engine.host.send({ type: 'contact', key: id }, { type: 'contact.verified_added', kind: b.kind, value }, apiId(engine, 'verified'));
-    const r = await engine.host.send({ type: 'identity', key: `${b.kind}:${value}` }, { type: 'identity.claimed', contactId: id }, apiId(engine, 'claim'));
-    const owner = r.status === 'applied' ? (r.responses[0]?.data as { contactId?: string } | undefined)?.contactId : undefined;
+    await engine.host.send(
+      { type: 'contact', key: id },
+      { type: 'contact.verified_added', kind: b.kind, value },
+      apiId(engine, 'verified'),
+    );
+    const r = await engine.host.send(
+      { type: 'identity', key: `${b.kind}:${value}` },
+      { type: 'identity.claimed', contactId: id },
+      apiId(engine, 'claim'),
+    );
+    const owner =
+      r.status === 'applied' ? (r.responses[0]?.data as { contactId?: string } | undefined)?.contactId : undefined;
     return c.json({ contactId: id, identity: `${b.kind}:${value}`, owner: owner ?? id }, 201);
   });
 

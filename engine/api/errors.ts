@@ -5,7 +5,12 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 /** An HTTP refusal with a reason code. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
-  constructor(readonly status: ContentfulStatusCode, readonly code: string, message: string, readonly details?: unknown) {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
   }
 }
@@ -13,9 +18,16 @@ export class ApiError extends Error {
 /** Renders any error as `{ error: { code, message } }`; unexpected ones as 500 internal_error. */
 export function renderError(err: unknown, c: Context): Response {
   if (err instanceof ApiError) {
-    return c.json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, err.status);
+    return c.json(
+      { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
+      err.status,
+    );
   }
   const status = (err as { status?: number })?.status;
-  if (status === 413) return c.json({ error: { code: 'body_too_large', message: 'the request body is over the size limit' } }, 413);
-  return c.json({ error: { code: 'internal_error', message: 'the engine failed to handle this request; see its log' } }, 500);
+  if (status === 413)
+    return c.json({ error: { code: 'body_too_large', message: 'the request body is over the size limit' } }, 413);
+  return c.json(
+    { error: { code: 'internal_error', message: 'the engine failed to handle this request; see its log' } },
+    500,
+  );
 }

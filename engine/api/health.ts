@@ -4,7 +4,13 @@ import { z } from 'zod';
 import type { Engine } from '../engine.js';
 import { ApiError } from './errors.js';
 
-const AdvanceBody = z.object({ ms: z.number().int().nonnegative().max(366 * 86_400_000) });
+const AdvanceBody = z.object({
+  ms: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(366 * 86_400_000),
+});
 
 export function healthRoutes(engine: Engine): Hono {
   const app = new Hono();
@@ -16,9 +22,20 @@ export function healthRoutes(engine: Engine): Hono {
   app.get('/admin/clock', (c) => c.json({ now: engine.clock.now(), virtual: !!engine.virtualClock }));
   app.post('/admin/clock/advance', async (c) => {
     const clock = engine.virtualClock;
-    if (!clock) throw new ApiError(409, 'clock_not_virtual', 'this engine runs on the system clock; start it with --virtual-clock to advance time');
+    if (!clock)
+      throw new ApiError(
+        409,
+        'clock_not_virtual',
+        'this engine runs on the system clock; start it with --virtual-clock to advance time',
+      );
     const parsed = AdvanceBody.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) throw new ApiError(400, 'invalid_body', 'send {"ms": <non-negative integer of milliseconds>}', parsed.error.issues);
+    if (!parsed.success)
+      throw new ApiError(
+        400,
+        'invalid_body',
+        'send {"ms": <non-negative integer of milliseconds>}',
+        parsed.error.issues,
+      );
     await clock.advance(parsed.data.ms);
     return c.json({ now: clock.now() });
   });
@@ -30,7 +47,8 @@ export function healthRoutes(engine: Engine): Hono {
     } catch (err) {
       throw new ApiError(404, 'unknown_actor_type', (err as Error).message);
     }
-    if (snapshot === undefined) throw new ApiError(404, 'actor_not_found', `no ${ref.type} actor with key "${ref.key}" exists on this node`);
+    if (snapshot === undefined)
+      throw new ApiError(404, 'actor_not_found', `no ${ref.type} actor with key "${ref.key}" exists on this node`);
     return c.json({ ref, snapshot, timers: Object.fromEntries(engine.host.timersOf(ref)) });
   });
   app.get('/admin/stats', (c) => c.json({ host: engine.host.stats, ...engine.readiness() }));

@@ -19,35 +19,74 @@ const HOUR_MS = 3_600_000;
 const hours = z.number().min(0).max(72);
 const channel = z.enum(CHANNELS);
 
-const PolicyOverride = z.object({
-  freeFormWindowHours: z.number().positive().max(24 * 30).nullable().optional(),
-  referralWindowHours: z.number().positive().max(24 * 30).optional(),
-  extraMessagesAfterWindow: z.number().int().min(0).max(10).optional(),
-  tagWindowHours: z.record(z.string().regex(/^[A-Z_]+$/, 'tags are upper-case platform tags such as HUMAN_AGENT'), z.number().positive().max(24 * 30)).optional(),
-  templatesOutsideWindow: z.boolean().optional(),
-  repliesPerInbound: z.number().int().positive().nullable().optional(),
-  maxLength: z.number().int().positive().optional(),
-}).strict();
+const PolicyOverride = z
+  .object({
+    freeFormWindowHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .nullable()
+      .optional(),
+    referralWindowHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .optional(),
+    extraMessagesAfterWindow: z.number().int().min(0).max(10).optional(),
+    tagWindowHours: z
+      .record(
+        z.string().regex(/^[A-Z_]+$/, 'tags are upper-case platform tags such as HUMAN_AGENT'),
+        z
+          .number()
+          .positive()
+          .max(24 * 30),
+      )
+      .optional(),
+    templatesOutsideWindow: z.boolean().optional(),
+    repliesPerInbound: z.number().int().positive().nullable().optional(),
+    maxLength: z.number().int().positive().optional(),
+  })
+  .strict();
 
-const ContentFilter = z.object({
-  name: z.string().min(1),
-  words: z.array(z.string().min(1)).optional(),
-  pattern: z.string().refine((p) => { try { new RegExp(p, 'iu'); return true; } catch { return false; } }, 'not a valid regular expression').optional(),
-  action: z.enum(['refuse', 'mask']).default('refuse'),
-}).strict().refine((f) => f.words || f.pattern, 'a content filter needs words or a pattern');
+const ContentFilter = z
+  .object({
+    name: z.string().min(1),
+    words: z.array(z.string().min(1)).optional(),
+    pattern: z
+      .string()
+      .refine((p) => {
+        try {
+          new RegExp(p, 'iu');
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not a valid regular expression')
+      .optional(),
+    action: z.enum(['refuse', 'mask']).default('refuse'),
+  })
+  .strict()
+  .refine((f) => f.words || f.pattern, 'a content filter needs words or a pattern');
 
 /** The conversation config schema. */
-export const ConversationConfigSchema = z.object({
-  threading: z.object({
-    defaultWindowHours: hours.default(72),
-    /** Per channel, e.g. `{ web: 1 }`. */
-    channels: z.partialRecord(channel, hours).default({}),
-    /** Per integration, keyed `<channel>:<integrationId>`; wins over the channel's value. */
-    integrations: z.record(z.string().regex(/^[a-z]+:.+$/, 'keys are <channel>:<integrationId>'), hours).default({}),
-  }).strict().default({ defaultWindowHours: 72, channels: {}, integrations: {} }),
-  policies: z.partialRecord(channel, PolicyOverride).default({}),
-  contentFilters: z.array(ContentFilter).default([]),
-}).strict();
+export const ConversationConfigSchema = z
+  .object({
+    threading: z
+      .object({
+        defaultWindowHours: hours.default(72),
+        /** Per channel, e.g. `{ web: 1 }`. */
+        channels: z.partialRecord(channel, hours).default({}),
+        /** Per integration, keyed `<channel>:<integrationId>`; wins over the channel's value. */
+        integrations: z
+          .record(z.string().regex(/^[a-z]+:.+$/, 'keys are <channel>:<integrationId>'), hours)
+          .default({}),
+      })
+      .strict()
+      .default({ defaultWindowHours: 72, channels: {}, integrations: {} }),
+    policies: z.partialRecord(channel, PolicyOverride).default({}),
+    contentFilters: z.array(ContentFilter).default([]),
+  })
+  .strict();
 
 /** Validated conversation config. */
 export type ConversationConfig = z.infer<typeof ConversationConfigSchema>;
@@ -69,12 +108,17 @@ export class ConversationConfigError extends Error {
 export function parseConversationConfig(raw: unknown): ConversationConfig {
   const r = ConversationConfigSchema.safeParse(raw ?? {});
   if (r.success) return r.data;
-  throw new ConversationConfigError(r.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })));
+  throw new ConversationConfigError(
+    r.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+  );
 }
 
 /** The threading window of one integration, in ms. */
 export function threadingWindowMs(cfg: ConversationConfig, ch: Channel, integrationId: string): number {
-  const h = cfg.threading.integrations[`${ch}:${integrationId}`] ?? cfg.threading.channels[ch] ?? cfg.threading.defaultWindowHours;
+  const h =
+    cfg.threading.integrations[`${ch}:${integrationId}`] ??
+    cfg.threading.channels[ch] ??
+    cfg.threading.defaultWindowHours;
   return Math.min(h * HOUR_MS, THREADING_MAX_MS);
 }
 
@@ -84,10 +128,12 @@ export function policyOverride(cfg: ConversationConfig, ch: Channel): Partial<Ch
   const out: { -readonly [K in keyof ChannelPolicy]?: ChannelPolicy[K] } = {};
   if (cfg.contentFilters.length > 0) out.contentFilters = cfg.contentFilters;
   if (!o) return out;
-  if (o.freeFormWindowHours !== undefined) out.freeFormWindowMs = o.freeFormWindowHours === null ? null : o.freeFormWindowHours * HOUR_MS;
+  if (o.freeFormWindowHours !== undefined)
+    out.freeFormWindowMs = o.freeFormWindowHours === null ? null : o.freeFormWindowHours * HOUR_MS;
   if (o.referralWindowHours !== undefined) out.referralWindowMs = o.referralWindowHours * HOUR_MS;
   if (o.extraMessagesAfterWindow !== undefined) out.extraMessagesAfterWindow = o.extraMessagesAfterWindow;
-  if (o.tagWindowHours) out.tags = Object.fromEntries(Object.entries(o.tagWindowHours).map(([t, h]) => [t, h * HOUR_MS]));
+  if (o.tagWindowHours)
+    out.tags = Object.fromEntries(Object.entries(o.tagWindowHours).map(([t, h]) => [t, h * HOUR_MS]));
   if (o.templatesOutsideWindow !== undefined) out.templatesOutsideWindow = o.templatesOutsideWindow;
   if (o.repliesPerInbound !== undefined) out.repliesPerInbound = o.repliesPerInbound;
   if (o.maxLength !== undefined) out.length = { ...CHANNEL_POLICIES[ch].length, max: o.maxLength };
@@ -95,8 +141,17 @@ export function policyOverride(cfg: ConversationConfig, ch: Channel): Partial<Ch
 }
 
 /** The input of a fresh conversation actor for a key under this config. */
-export function conversationInput(cfg: ConversationConfig, conversationKey: string, ch: Channel, integrationId: string): ConversationInput {
-  return { conversationKey, threadingWindowMs: threadingWindowMs(cfg, ch, integrationId), policy: policyOverride(cfg, ch) };
+export function conversationInput(
+  cfg: ConversationConfig,
+  conversationKey: string,
+  ch: Channel,
+  integrationId: string,
+): ConversationInput {
+  return {
+    conversationKey,
+    threadingWindowMs: threadingWindowMs(cfg, ch, integrationId),
+    policy: policyOverride(cfg, ch),
+  };
 }
 
 /**
@@ -104,7 +159,9 @@ export function conversationInput(cfg: ConversationConfig, conversationKey: stri
  * identity index. Pass a function to read the config at each conversation's creation (a new
  * config reaches new conversations; existing ones keep the window and policy they started with).
  */
-export function conversationActorTypes(config: ConversationConfig | (() => ConversationConfig) = DEFAULT_CONVERSATION_CONFIG): ActorType[] {
+export function conversationActorTypes(
+  config: ConversationConfig | (() => ConversationConfig) = DEFAULT_CONVERSATION_CONFIG,
+): ActorType[] {
   const current = typeof config === 'function' ? config : () => config;
   return [
     {
@@ -112,7 +169,11 @@ export function conversationActorTypes(config: ConversationConfig | (() => Conve
       machine: conversationMachine,
       input: (key: string) => {
         const parsed = parseConversationKey(key);
-        if (!parsed) throw new TerminalError('invalid_conversation_key', `conversation key "${key}" is not <channel>:<integrationId>:<channelUserId> with a known channel`);
+        if (!parsed)
+          throw new TerminalError(
+            'invalid_conversation_key',
+            `conversation key "${key}" is not <channel>:<integrationId>:<channelUserId> with a known channel`,
+          );
         return conversationInput(current(), key, parsed.channel, parsed.integrationId);
       },
     },

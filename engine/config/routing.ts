@@ -11,89 +11,145 @@ import { createAgentMachine } from '../../machines/agent.machine.js';
 import { createInteractionMachine } from '../../machines/interaction.machine.js';
 import { createQueueMachine } from '../../machines/queue.machine.js';
 import {
-  DEFAULT_AFFINITY_TIMEOUT_SECONDS, DEFAULT_ALERTING_TIMEOUT_SECONDS, DEFAULT_NOT_READY_REASONS, DEFAULT_UTILIZATION, DEFAULT_WRAPUP_CODES,
-  EMPTY_ROUTING_CONFIG, type RoutingConfig, type RoutingDeps,
+  DEFAULT_AFFINITY_TIMEOUT_SECONDS,
+  DEFAULT_ALERTING_TIMEOUT_SECONDS,
+  DEFAULT_NOT_READY_REASONS,
+  DEFAULT_UTILIZATION,
+  DEFAULT_WRAPUP_CODES,
+  EMPTY_ROUTING_CONFIG,
+  type RoutingConfig,
+  type RoutingDeps,
 } from '../../machines/routing-config.js';
 
 const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1–64 letters, digits, _ or -');
 const Media = z.enum(['message', 'voice', 'email', 'callback']);
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'use "HH:MM"');
 const LocalStamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'use local "YYYY-MM-DDTHH:MM"');
-const Outcome = z.object({ autoResponse: z.string().min(1).max(4_000).optional(), action: z.enum(['route', 'end']).default('route') }).strict();
+const Outcome = z
+  .object({ autoResponse: z.string().min(1).max(4_000).optional(), action: z.enum(['route', 'end']).default('route') })
+  .strict();
 
-const UtilizationSchema = z.object({
-  media: z.partialRecord(Media, z.object({ max: z.number().int().min(0).max(25), interruptibleBy: z.array(Media).default([]) }).strict()),
-  totalMax: z.number().int().min(1).max(100),
-}).strict();
+const UtilizationSchema = z
+  .object({
+    media: z.partialRecord(
+      Media,
+      z.object({ max: z.number().int().min(0).max(25), interruptibleBy: z.array(Media).default([]) }).strict(),
+    ),
+    totalMax: z.number().int().min(1).max(100),
+  })
+  .strict();
 
-const QueueSchema = z.object({
-  id: Id,
-  name: z.string().optional(),
-  mediaType: Media.default('message'),
-  strategy: z.enum(['longest_idle', 'best_skill', 'round_robin']).default('longest_idle'),
-  alertingTimeoutSeconds: z.number().int().min(1).max(900).default(DEFAULT_ALERTING_TIMEOUT_SECONDS),
-  serviceLevelSeconds: z.number().int().min(1).default(60),
-  rings: z.array(z.object({ timeoutSeconds: z.number().int().min(1), skillsToRemove: z.array(z.string()).default([]) }).strict()).max(6).default([]),
-  acw: z.object({
-    mode: z.enum(['optional', 'mandatory', 'timeboxed']).default('optional'),
-    timeoutSeconds: z.number().int().min(1).max(86_400).default(60),
-    defaultCode: z.string().default('Processed'),
-  }).strict().default({ mode: 'optional', timeoutSeconds: 60, defaultCode: 'Processed' }),
-  affinity: z.object({
-    mode: z.enum(['any_queue', 'this_queue', 'disabled']).default('any_queue'),
-    timeoutSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_AFFINITY_TIMEOUT_SECONDS),
-  }).strict().default({ mode: 'any_queue', timeoutSeconds: DEFAULT_AFFINITY_TIMEOUT_SECONDS }),
-  inactivity: z.object({ timeoutSeconds: z.number().int().min(60), action: z.enum(['disconnect', 'requeue']) }).strict().optional(),
-}).strict();
+const QueueSchema = z
+  .object({
+    id: Id,
+    name: z.string().optional(),
+    mediaType: Media.default('message'),
+    strategy: z.enum(['longest_idle', 'best_skill', 'round_robin']).default('longest_idle'),
+    alertingTimeoutSeconds: z.number().int().min(1).max(900).default(DEFAULT_ALERTING_TIMEOUT_SECONDS),
+    serviceLevelSeconds: z.number().int().min(1).default(60),
+    rings: z
+      .array(
+        z.object({ timeoutSeconds: z.number().int().min(1), skillsToRemove: z.array(z.string()).default([]) }).strict(),
+      )
+      .max(6)
+      .default([]),
+    acw: z
+      .object({
+        mode: z.enum(['optional', 'mandatory', 'timeboxed']).default('optional'),
+        timeoutSeconds: z.number().int().min(1).max(86_400).default(60),
+        defaultCode: z.string().default('Processed'),
+      })
+      .strict()
+      .default({ mode: 'optional', timeoutSeconds: 60, defaultCode: 'Processed' }),
+    affinity: z
+      .object({
+        mode: z.enum(['any_queue', 'this_queue', 'disabled']).default('any_queue'),
+        timeoutSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_AFFINITY_TIMEOUT_SECONDS),
+      })
+      .strict()
+      .default({ mode: 'any_queue', timeoutSeconds: DEFAULT_AFFINITY_TIMEOUT_SECONDS }),
+    inactivity: z
+      .object({ timeoutSeconds: z.number().int().min(60), action: z.enum(['disconnect', 'requeue']) })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
-const AgentSchema = z.object({
-  id: Id,
-  name: z.string().optional(),
-  skills: z.record(z.string(), z.number().int().min(1).max(5)).default({}),
-  queues: z.array(Id).default([]),
-  utilization: UtilizationSchema.optional(),
-}).strict();
+const AgentSchema = z
+  .object({
+    id: Id,
+    name: z.string().optional(),
+    skills: z.record(z.string(), z.number().int().min(1).max(5)).default({}),
+    queues: z.array(Id).default([]),
+    utilization: UtilizationSchema.optional(),
+  })
+  .strict();
 
-const FlowSchema = z.object({
-  integrationId: z.string().min(1),
-  timeZone: z.string().refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'not an IANA time zone (e.g. "Europe/Paris")').default('UTC'),
-  emergency: Outcome.extend({ active: z.boolean().default(false) }).strict().default({ active: false, action: 'route' }),
-  specialDays: z.array(Outcome.extend({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use "YYYY-MM-DD"'), name: z.string().optional() }).strict()).default([]),
-  closedPeriods: z.array(z.object({ from: LocalStamp, to: LocalStamp }).strict()).default([]),
-  openHours: z.array(z.object({ days: z.array(z.number().int().min(1).max(7)).min(1), from: Time, to: Time }).strict())
-    .default([{ days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' }]),
-  closed: Outcome.default({ action: 'route' }),
-  open: Outcome.default({ action: 'route' }),
-  keywordRules: z.array(z.object({
-    keywords: z.array(z.string().min(1)).default([]),
-    intents: z.array(z.string().min(1)).default([]),
-    queueId: Id.optional(),
-    skills: z.array(z.string()).default([]),
-    priority: z.number().int().min(-1_000).max(1_000).optional(),
-  }).strict()).default([]),
-  defaultQueueId: Id,
-  defaultSkills: z.array(z.string()).default([]),
-  defaultPriority: z.number().int().min(-1_000).max(1_000).default(0),
-}).strict();
+const FlowSchema = z
+  .object({
+    integrationId: z.string().min(1),
+    timeZone: z
+      .string()
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not an IANA time zone (e.g. "Europe/Paris")')
+      .default('UTC'),
+    emergency: Outcome.extend({ active: z.boolean().default(false) })
+      .strict()
+      .default({ active: false, action: 'route' }),
+    specialDays: z
+      .array(
+        Outcome.extend({
+          date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use "YYYY-MM-DD"'),
+          name: z.string().optional(),
+        }).strict(),
+      )
+      .default([]),
+    closedPeriods: z.array(z.object({ from: LocalStamp, to: LocalStamp }).strict()).default([]),
+    openHours: z
+      .array(z.object({ days: z.array(z.number().int().min(1).max(7)).min(1), from: Time, to: Time }).strict())
+      .default([{ days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' }]),
+    closed: Outcome.default({ action: 'route' }),
+    open: Outcome.default({ action: 'route' }),
+    keywordRules: z
+      .array(
+        z
+          .object({
+            keywords: z.array(z.string().min(1)).default([]),
+            intents: z.array(z.string().min(1)).default([]),
+            queueId: Id.optional(),
+            skills: z.array(z.string()).default([]),
+            priority: z.number().int().min(-1_000).max(1_000).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    defaultQueueId: Id,
+    defaultSkills: z.array(z.string()).default([]),
+    defaultPriority: z.number().int().min(-1_000).max(1_000).default(0),
+  })
+  .strict();
 
 /** The file an operator applies. */
-export const RoutingFileSchema = z.object({
-  skills: z.array(z.string().min(1)).default([]),
-  queues: z.array(QueueSchema).default([]),
-  agents: z.array(AgentSchema).default([]),
-  defaultUtilization: UtilizationSchema.optional(),
-  flows: z.array(FlowSchema).default([]),
-  wrapupCodes: z.array(z.string().min(1)).default([...DEFAULT_WRAPUP_CODES]),
-  notReadyReasons: z.array(z.string().min(1)).default([...DEFAULT_NOT_READY_REASONS]),
-  cannedResponses: z.array(z.object({ id: Id, name: z.string().min(1), text: z.string().min(1).max(4_000) }).strict()).default([]),
-}).strict();
+export const RoutingFileSchema = z
+  .object({
+    skills: z.array(z.string().min(1)).default([]),
+    queues: z.array(QueueSchema).default([]),
+    agents: z.array(AgentSchema).default([]),
+    defaultUtilization: UtilizationSchema.optional(),
+    flows: z.array(FlowSchema).default([]),
+    wrapupCodes: z.array(z.string().min(1)).default([...DEFAULT_WRAPUP_CODES]),
+    notReadyReasons: z.array(z.string().min(1)).default([...DEFAULT_NOT_READY_REASONS]),
+    cannedResponses: z
+      .array(z.object({ id: Id, name: z.string().min(1), text: z.string().min(1).max(4_000) }).strict())
+      .default([]),
+  })
+  .strict();
 
 export type RoutingFile = z.input<typeof RoutingFileSchema>;
 
@@ -111,49 +167,74 @@ export class RoutingConfigError extends Error {
   }
 }
 
-const pathOf = (p: readonly PropertyKey[]): string => p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+const pathOf = (p: readonly PropertyKey[]): string =>
+  p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
 
 /** Validates a routing file and resolves it; throws RoutingConfigError listing every bad field. */
 export function parseRoutingConfig(input: unknown, version = 1): RoutingConfig {
   const parsed = RoutingFileSchema.safeParse(input);
-  if (!parsed.success) throw new RoutingConfigError(parsed.error.issues.map((i) => ({ path: pathOf(i.path) || '(root)', message: i.message })));
+  if (!parsed.success)
+    throw new RoutingConfigError(
+      parsed.error.issues.map((i) => ({ path: pathOf(i.path) || '(root)', message: i.message })),
+    );
   const f = parsed.data;
   const issues: ConfigIssue[] = [];
   const skills = new Set(f.skills);
   const queueIds = new Set<string>();
-  const dup = (set: Set<string>, id: string, path: string) => (set.has(id) ? issues.push({ path, message: `duplicate id "${id}"` }) : set.add(id));
-  const checkSkill = (s: string, path: string) => !skills.has(s) && issues.push({ path, message: `skill "${s}" is not declared in skills` });
+  const dup = (set: Set<string>, id: string, path: string) =>
+    set.has(id) ? issues.push({ path, message: `duplicate id "${id}"` }) : set.add(id);
+  const checkSkill = (s: string, path: string) =>
+    !skills.has(s) && issues.push({ path, message: `skill "${s}" is not declared in skills` });
   f.queues.forEach((q, i) => {
     dup(queueIds, q.id, `queues[${i}].id`);
-    if (!f.wrapupCodes.includes(q.acw.defaultCode)) issues.push({ path: `queues[${i}].acw.defaultCode`, message: `"${q.acw.defaultCode}" is not in wrapupCodes` });
-    q.rings.forEach((r, j) => r.skillsToRemove.forEach((s, k) => s !== '*' && checkSkill(s, `queues[${i}].rings[${j}].skillsToRemove[${k}]`)));
+    if (!f.wrapupCodes.includes(q.acw.defaultCode))
+      issues.push({ path: `queues[${i}].acw.defaultCode`, message: `"${q.acw.defaultCode}" is not in wrapupCodes` });
+    q.rings.forEach((r, j) =>
+      r.skillsToRemove.forEach((s, k) => s !== '*' && checkSkill(s, `queues[${i}].rings[${j}].skillsToRemove[${k}]`)),
+    );
   });
   const agentIds = new Set<string>();
   f.agents.forEach((a, i) => {
     dup(agentIds, a.id, `agents[${i}].id`);
     Object.keys(a.skills).forEach((s) => checkSkill(s, `agents[${i}].skills.${s}`));
-    a.queues.forEach((q, j) => !queueIds.has(q) && issues.push({ path: `agents[${i}].queues[${j}]`, message: `queue "${q}" is not configured` }));
+    a.queues.forEach(
+      (q, j) =>
+        !queueIds.has(q) &&
+        issues.push({ path: `agents[${i}].queues[${j}]`, message: `queue "${q}" is not configured` }),
+    );
   });
   const flowIds = new Set<string>();
   f.flows.forEach((fl, i) => {
     dup(flowIds, fl.integrationId, `flows[${i}].integrationId`);
-    if (!queueIds.has(fl.defaultQueueId)) issues.push({ path: `flows[${i}].defaultQueueId`, message: `queue "${fl.defaultQueueId}" is not configured` });
+    if (!queueIds.has(fl.defaultQueueId))
+      issues.push({ path: `flows[${i}].defaultQueueId`, message: `queue "${fl.defaultQueueId}" is not configured` });
     fl.defaultSkills.forEach((s, j) => checkSkill(s, `flows[${i}].defaultSkills[${j}]`));
     fl.keywordRules.forEach((r, j) => {
-      if (r.queueId && !queueIds.has(r.queueId)) issues.push({ path: `flows[${i}].keywordRules[${j}].queueId`, message: `queue "${r.queueId}" is not configured` });
-      if (r.keywords.length === 0 && r.intents.length === 0) issues.push({ path: `flows[${i}].keywordRules[${j}]`, message: 'give at least one keyword or intent' });
+      if (r.queueId && !queueIds.has(r.queueId))
+        issues.push({
+          path: `flows[${i}].keywordRules[${j}].queueId`,
+          message: `queue "${r.queueId}" is not configured`,
+        });
+      if (r.keywords.length === 0 && r.intents.length === 0)
+        issues.push({ path: `flows[${i}].keywordRules[${j}]`, message: 'give at least one keyword or intent' });
       r.skills.forEach((s, k) => checkSkill(s, `flows[${i}].keywordRules[${j}].skills[${k}]`));
     });
-    fl.openHours.forEach((h, j) => h.from >= h.to && issues.push({ path: `flows[${i}].openHours[${j}].to`, message: 'must be after from' }));
+    fl.openHours.forEach(
+      (h, j) =>
+        h.from >= h.to && issues.push({ path: `flows[${i}].openHours[${j}].to`, message: 'must be after from' }),
+    );
   });
-  if (!f.notReadyReasons.includes('RONA')) issues.push({ path: 'notReadyReasons', message: 'must include "RONA" (set on an alerting timeout)' });
+  if (!f.notReadyReasons.includes('RONA'))
+    issues.push({ path: 'notReadyReasons', message: 'must include "RONA" (set on an alerting timeout)' });
   if (issues.length) throw new RoutingConfigError(issues);
   const util = f.defaultUtilization ?? DEFAULT_UTILIZATION;
   return {
     version,
     skills: f.skills,
     queues: Object.fromEntries(f.queues.map((q) => [q.id, { ...q, name: q.name ?? q.id }])),
-    agents: Object.fromEntries(f.agents.map((a) => [a.id, { ...a, name: a.name ?? a.id, utilization: a.utilization ?? util }])),
+    agents: Object.fromEntries(
+      f.agents.map((a) => [a.id, { ...a, name: a.name ?? a.id, utilization: a.utilization ?? util }]),
+    ),
     flows: Object.fromEntries(f.flows.map((fl) => [fl.integrationId, fl])),
     wrapupCodes: f.wrapupCodes,
     notReadyReasons: f.notReadyReasons,
@@ -220,7 +301,12 @@ export function routingActorTypes(deps: RoutingDeps): RoutingActorType[] {
   return [
     { name: 'agent', machine: createAgentMachine(deps), input: (key: string) => ({ agentId: key }), routing: deps },
     { name: 'queue', machine: createQueueMachine(deps), input: (key: string) => ({ queueId: key }), routing: deps },
-    { name: 'interaction', machine: createInteractionMachine(deps), input: (key: string) => ({ interactionId: key }), routing: deps },
+    {
+      name: 'interaction',
+      machine: createInteractionMachine(deps),
+      input: (key: string) => ({ interactionId: key }),
+      routing: deps,
+    },
   ] as RoutingActorType[];
 }
 

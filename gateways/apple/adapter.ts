@@ -37,7 +37,11 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
       const business = integration.credentials.businessId;
       const destination = req.headers.get('destination-id');
       if (business && destination && destination !== business) {
-        throw new WebhookError(403, 'destination_mismatch', `destination-id ${destination} is not this integration's business id`);
+        throw new WebhookError(
+          403,
+          'destination_mismatch',
+          `destination-id ${destination} is not this integration's business id`,
+        );
       }
     },
 
@@ -45,19 +49,43 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
       const msg = parse(req.rawBody);
       const messageId = msg.id ?? req.headers.get('id');
       const channelUserId = msg.sourceId ?? req.headers.get('source-id');
-      if (!messageId) throw new WebhookError(400, 'body_invalid', 'id: the message id is missing (body id or id header)');
-      if (!channelUserId) throw new WebhookError(400, 'body_invalid', 'sourceId: the customer id is missing (body sourceId or source-id header)');
+      if (!messageId)
+        throw new WebhookError(400, 'body_invalid', 'id: the message id is missing (body id or id header)');
+      if (!channelUserId)
+        throw new WebhookError(
+          400,
+          'body_invalid',
+          'sourceId: the customer id is missing (body sourceId or source-id header)',
+        );
       const receivedAt = now();
-      const base = { channel: 'apple' as const, integrationId: integration.id, channelUserId, messageId, at: receivedAt, receivedAt };
+      const base = {
+        channel: 'apple' as const,
+        integrationId: integration.id,
+        channelUserId,
+        messageId,
+        at: receivedAt,
+        receivedAt,
+      };
       const routing = routingOf(msg, req.headers);
       switch (msg.type) {
-        case 'typing_start': case 'typing_end':
+        case 'typing_start':
+        case 'typing_end':
           return [];
         case 'close':
           return [{ ...base, type: 'conversation.closed_by_customer' }];
         case 'text': {
           const media = (msg.attachments ?? []).map(attachmentOf);
-          if (media.length > 0) return [{ ...base, type: 'message.received', kind: 'media', media, ...(msg.body ? { text: msg.body } : {}), ...routing }];
+          if (media.length > 0)
+            return [
+              {
+                ...base,
+                type: 'message.received',
+                kind: 'media',
+                media,
+                ...(msg.body ? { text: msg.body } : {}),
+                ...routing,
+              },
+            ];
           return [{ ...base, type: 'message.received', kind: 'text', text: msg.body ?? '', ...routing }];
         }
         case 'interactive':
@@ -69,7 +97,12 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
 
     async send(message: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<SendResult> {
       const { mspId, businessId } = integration.credentials;
-      if (!mspId || !businessId) throw new SendError('integration_misconfigured', `Apple integration ${integration.id} needs credentials.mspId and credentials.businessId`, false);
+      if (!mspId || !businessId)
+        throw new SendError(
+          'integration_misconfigured',
+          `Apple integration ${integration.id} needs credentials.mspId and credentials.businessId`,
+          false,
+        );
       const text = textOf(message);
       // A UUID derived from our id and the part's text: a retried send carries the same Apple message id,
       // while the parts of a split message (which share message.id) get different ones.
@@ -81,10 +114,22 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
         res = await fetchImpl(`${base}/v1/message`, {
           method: 'POST',
           headers: {
-            authorization: `Bearer ${token}`, 'content-type': 'application/json', id, 'source-id': businessId,
-            'destination-id': message.channelUserId, 'auto-reply': 'false', 'msp-agent': 'switchboard',
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            id,
+            'source-id': businessId,
+            'destination-id': message.channelUserId,
+            'auto-reply': 'false',
+            'msp-agent': 'switchboard',
           },
-          body: JSON.stringify({ v: 1, type: 'text', id, sourceId: businessId, destinationId: message.channelUserId, body: text }),
+          body: JSON.stringify({
+            v: 1,
+            type: 'text',
+            id,
+            sourceId: businessId,
+            destinationId: message.channelUserId,
+            body: text,
+          }),
           signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
         });
       } catch (cause) {
@@ -97,8 +142,15 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
       const retryAfterMs = Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined;
       if (res.status === 429) throw new SendError('rate_limited', msg, true, '429', retryAfterMs);
       if (res.status >= 500) throw new SendError('provider_error', msg, true, String(res.status), retryAfterMs);
-      if (res.status === 401 || res.status === 403) throw new SendError('auth_failed', `${msg} (check mspId and the API secret)`, false, String(res.status));
-      if (res.status === 404 || res.status === 410) throw new SendError('recipient_unavailable', `${msg} (the customer's conversation no longer exists)`, false, String(res.status));
+      if (res.status === 401 || res.status === 403)
+        throw new SendError('auth_failed', `${msg} (check mspId and the API secret)`, false, String(res.status));
+      if (res.status === 404 || res.status === 410)
+        throw new SendError(
+          'recipient_unavailable',
+          `${msg} (the customer's conversation no longer exists)`,
+          false,
+          String(res.status),
+        );
       throw new SendError('rejected', msg, false, String(res.status));
     },
   };
@@ -115,7 +167,11 @@ function parse(raw: Uint8Array): AppleMessage {
       bytes = gunzipSync(raw, { maxOutputLength: APPLE_MAX_BODY_BYTES });
     } catch (e) {
       const tooBig = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
-      throw new WebhookError(tooBig ? 413 : 400, tooBig ? 'body_too_large' : 'body_malformed', tooBig ? `the decompressed body exceeds ${APPLE_MAX_BODY_BYTES} bytes` : 'the gzip body cannot be decompressed');
+      throw new WebhookError(
+        tooBig ? 413 : 400,
+        tooBig ? 'body_too_large' : 'body_malformed',
+        tooBig ? `the decompressed body exceeds ${APPLE_MAX_BODY_BYTES} bytes` : 'the gzip body cannot be decompressed',
+      );
     }
   }
   return parseJsonBody(bytes, appleMessage);
@@ -136,7 +192,13 @@ function attachmentOf(a: NonNullable<AppleMessage['attachments']>[number]): Medi
     const v = a[k];
     if (v !== undefined) download[k] = String(v);
   }
-  return { url: a.url, id: a.url, ...(a.mimeType ? { mimeType: a.mimeType } : {}), ...(a.name ? { filename: a.name } : {}), download };
+  return {
+    url: a.url,
+    id: a.url,
+    ...(a.mimeType ? { mimeType: a.mimeType } : {}),
+    ...(a.name ? { filename: a.name } : {}),
+    download,
+  };
 }
 
 function postbackOf(msg: AppleMessage): { payload: string; title?: string } {
@@ -144,22 +206,34 @@ function postbackOf(msg: AppleMessage): { payload: string; title?: string } {
   if (d) {
     const title = d.receivedMessage?.title ?? d.replyMessage?.title;
     // Quick replies carry the chosen identifier; list/time pickers and forms carry their data dictionary.
-    const quick = (d.data as { ['quick-reply']?: { selectedIdentifier?: unknown } } | undefined)?.['quick-reply']?.selectedIdentifier;
+    const quick = (d.data as { ['quick-reply']?: { selectedIdentifier?: unknown } } | undefined)?.['quick-reply']
+      ?.selectedIdentifier;
     const payload = typeof quick === 'string' ? quick : JSON.stringify(d.data ?? {});
     return { payload, ...(title ? { title } : {}) };
   }
   if (msg.interactiveDataRef) {
     // Over 10 KB: the data is an encrypted attachment; keep the reference for the fetch.
-    return { payload: JSON.stringify({ interactiveDataRef: msg.interactiveDataRef }), ...(msg.interactiveDataRef.title ? { title: msg.interactiveDataRef.title } : {}) };
+    return {
+      payload: JSON.stringify({ interactiveDataRef: msg.interactiveDataRef }),
+      ...(msg.interactiveDataRef.title ? { title: msg.interactiveDataRef.title } : {}),
+    };
   }
-  throw new WebhookError(400, 'body_invalid', 'interactiveData: an interactive message needs interactiveData or interactiveDataRef');
+  throw new WebhookError(
+    400,
+    'body_invalid',
+    'interactiveData: an interactive message needs interactiveData or interactiveDataRef',
+  );
 }
 
 function textOf(m: OutboundMessage): string {
   if (m.kind === 'text' && m.text) return m.text;
   // Apple attachments must be encrypted and uploaded first; a media reply goes out as its link.
   if (m.kind === 'media' && m.media?.url) return [m.media.caption ?? m.text, m.media.url].filter(Boolean).join('\n');
-  throw new SendError('unsupported_message', `Apple Messages cannot send a ${m.kind} message${m.kind === 'template' ? ' (no templates)' : ' without content'}`, false);
+  throw new SendError(
+    'unsupported_message',
+    `Apple Messages cannot send a ${m.kind} message${m.kind === 'template' ? ' (no templates)' : ' without content'}`,
+    false,
+  );
 }
 
 function uuidFrom(id: string): string {

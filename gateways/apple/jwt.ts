@@ -15,7 +15,12 @@ export function signAppleJwt(secretBase64: string, claims: Record<string, unknow
 }
 
 /** Verifies an HS256 JWT; returns a sentence naming what is wrong, or undefined when it is valid. */
-export function jwtProblem(token: string, secretBase64: string, audience: string | undefined, nowMs: number): string | undefined {
+export function jwtProblem(
+  token: string,
+  secretBase64: string,
+  audience: string | undefined,
+  nowMs: number,
+): string | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return 'the bearer token is not a JWT';
   const [head, body, sig] = parts as [string, string, string];
@@ -31,7 +36,8 @@ export function jwtProblem(token: string, secretBase64: string, audience: string
   if (header.alg !== 'HS256') return `the JWT algorithm must be HS256, got ${JSON.stringify(header.alg)}`;
   const expected = createHmac('sha256', Buffer.from(secretBase64, 'base64')).update(`${head}.${body}`).digest();
   const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'the JWT signature does not match the MSP API secret';
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return 'the JWT signature does not match the MSP API secret';
   if (audience !== undefined) {
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!aud.includes(audience)) return `the JWT audience must be the MSP id ${audience}`;

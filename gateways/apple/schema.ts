@@ -24,12 +24,14 @@ export const appleMessage = z.looseObject({
   group: z.string().optional(),
   locale: z.string().optional(),
   attachments: z.array(attachment).optional(),
-  interactiveData: z.looseObject({
-    bid: z.string().optional(),
-    data: z.record(z.string(), z.unknown()).optional(),
-    receivedMessage: z.looseObject({ title: z.string().optional() }).optional(),
-    replyMessage: z.looseObject({ title: z.string().optional() }).optional(),
-  }).optional(),
+  interactiveData: z
+    .looseObject({
+      bid: z.string().optional(),
+      data: z.record(z.string(), z.unknown()).optional(),
+      receivedMessage: z.looseObject({ title: z.string().optional() }).optional(),
+      replyMessage: z.looseObject({ title: z.string().optional() }).optional(),
+    })
+    .optional(),
   interactiveDataRef: z.looseObject({ url: z.string(), title: z.string().optional() }).optional(),
 });
 

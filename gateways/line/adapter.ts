@@ -23,7 +23,9 @@ export interface LineAdapterOptions {
 }
 
 /** Builds the LINE adapter; it remembers reply tokens by webhookEventId so a reply can use them. */
-export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdapter & { replyTokenFor(eventId: string): string | undefined } {
+export function createLineAdapter(
+  options: LineAdapterOptions = {},
+): ChannelAdapter & { replyTokenFor(eventId: string): string | undefined } {
   const now = options.now ?? Date.now;
   // webhookEventId → reply token; the conversation replies to its last inbound messageId (= webhookEventId).
   const tokens = new Map<string, { token: string; until: number }>();
@@ -56,7 +58,11 @@ export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdap
       const expected = createHmac('sha256', integration.secret).update(req.rawBody).digest();
       const given = Buffer.from(header, 'base64');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw new WebhookError(401, 'signature_invalid', 'x-line-signature does not match the body signed with the channel secret');
+        throw new WebhookError(
+          401,
+          'signature_invalid',
+          'x-line-signature does not match the body signed with the channel secret',
+        );
       }
     },
 
@@ -68,7 +74,8 @@ export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdap
         const ev = normalizeEvent(e, integration.id, receivedAt);
         if (!ev) continue;
         // A redelivered event's reply token may be unusable: only fresh ones are kept.
-        if (e.replyToken && !e.deliveryContext?.isRedelivery && ev.type === 'message.received') remember(e.webhookEventId, e.replyToken, receivedAt);
+        if (e.replyToken && !e.deliveryContext?.isRedelivery && ev.type === 'message.received')
+          remember(e.webhookEventId, e.replyToken, receivedAt);
         out.push(ev);
       }
       return out;
@@ -76,7 +83,12 @@ export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdap
 
     async send(message: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<SendResult> {
       const token = integration.credentials.accessToken;
-      if (!token) throw new SendError('integration_misconfigured', `LINE integration ${integration.id} has no credentials.accessToken`, false);
+      if (!token)
+        throw new SendError(
+          'integration_misconfigured',
+          `LINE integration ${integration.id} has no credentials.accessToken`,
+          false,
+        );
       const messages = [lineMessageOf(message)];
       const base = (integration.sendBaseUrl ?? LINE_API_BASE_URL).replace(/\/$/, '');
       const replyToken = message.replyTo ? (replyTokenFor(message.replyTo) ?? rawToken(message.replyTo)) : undefined;
@@ -92,7 +104,13 @@ export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdap
         if (message.replyTo) tokens.delete(message.replyTo);
       }
       // A split message's parts share message.id: the retry key also covers the part's content.
-      const res = await call(fetchImpl, `${base}/v2/bot/message/push`, token, { to: message.channelUserId, messages }, `${message.id}\n${JSON.stringify(messages)}`);
+      const res = await call(
+        fetchImpl,
+        `${base}/v2/bot/message/push`,
+        token,
+        { to: message.channelUserId, messages },
+        `${message.id}\n${JSON.stringify(messages)}`,
+      );
       // 409: this retry key was already accepted, i.e. an earlier attempt was delivered.
       if (res.status === 409) return { providerMessageId: res.headers.get('x-line-accepted-request-id') ?? undefined };
       if (!res.ok) throw await errorOf(res);
@@ -109,14 +127,27 @@ function normalizeEvent(e: LineEvent, integrationId: string, receivedAt: number)
   const s = e.source;
   const channelUserId = s?.type === 'group' ? s.groupId : s?.type === 'room' ? s.roomId : s?.userId;
   if (!channelUserId) return undefined; // e.g. events without a source: nothing to route
-  const base = { channel: 'line' as const, integrationId, channelUserId, messageId: e.webhookEventId, at: e.timestamp, receivedAt };
+  const base = {
+    channel: 'line' as const,
+    integrationId,
+    channelUserId,
+    messageId: e.webhookEventId,
+    at: e.timestamp,
+    receivedAt,
+  };
   switch (e.type) {
     case 'message': {
-      if (!e.message) throw new WebhookError(400, 'body_invalid', `event ${e.webhookEventId}: a message event needs a message object`);
+      if (!e.message)
+        throw new WebhookError(
+          400,
+          'body_invalid',
+          `event ${e.webhookEventId}: a message event needs a message object`,
+        );
       return { ...base, type: 'message.received', ...messageFields(e.message) };
     }
     case 'postback': {
-      if (!e.postback) throw new WebhookError(400, 'body_invalid', `event ${e.webhookEventId}: a postback event needs postback.data`);
+      if (!e.postback)
+        throw new WebhookError(400, 'body_invalid', `event ${e.webhookEventId}: a postback event needs postback.data`);
       return { ...base, type: 'message.received', kind: 'postback', postback: { payload: e.postback.data } };
     }
     case 'follow':
@@ -124,7 +155,12 @@ function normalizeEvent(e: LineEvent, integrationId: string, receivedAt: number)
     case 'unfollow':
       return { ...base, type: 'contact.unfollowed' };
     case 'unsend': {
-      if (!e.unsend) throw new WebhookError(400, 'body_invalid', `event ${e.webhookEventId}: an unsend event needs unsend.messageId`);
+      if (!e.unsend)
+        throw new WebhookError(
+          400,
+          'body_invalid',
+          `event ${e.webhookEventId}: an unsend event needs unsend.messageId`,
+        );
       return { ...base, type: 'message.unsent', unsentMessageId: e.unsend.messageId };
     }
     default:
@@ -139,19 +175,45 @@ function messageFields(m: NonNullable<LineEvent['message']>): MessageFields {
   switch (m.type) {
     case 'text':
       return { kind: 'text', text: m.text ?? '' };
-    case 'image': case 'video': case 'audio': case 'file': {
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'file': {
       // Content is fetched by message id (api-data.line.me/v2/bot/message/{id}/content) unless external.
       const url = m.contentProvider?.type === 'external' ? m.contentProvider.originalContentUrl : undefined;
       const mimeType = m.type === 'file' ? undefined : `${m.type}/*`;
-      return { kind: 'media', media: [{ id: m.id, ...(url ? { url } : {}), ...(mimeType ? { mimeType } : {}), ...(m.fileName ? { filename: m.fileName } : {}) }] };
+      return {
+        kind: 'media',
+        media: [
+          {
+            id: m.id,
+            ...(url ? { url } : {}),
+            ...(mimeType ? { mimeType } : {}),
+            ...(m.fileName ? { filename: m.fileName } : {}),
+          },
+        ],
+      };
     }
     case 'location':
       if (typeof m.latitude !== 'number' || typeof m.longitude !== 'number') {
         throw new WebhookError(400, 'body_invalid', `message ${m.id}: a location needs latitude and longitude`);
       }
-      return { kind: 'location', location: { latitude: m.latitude, longitude: m.longitude, ...(m.title ? { name: m.title } : {}), ...(m.address ? { address: m.address } : {}) } };
+      return {
+        kind: 'location',
+        location: {
+          latitude: m.latitude,
+          longitude: m.longitude,
+          ...(m.title ? { name: m.title } : {}),
+          ...(m.address ? { address: m.address } : {}),
+        },
+      };
     case 'sticker':
-      return { kind: 'sticker', media: [{ id: `${m.packageId ?? ''}/${m.stickerId ?? ''}`, ...(m.keywords ? { caption: m.keywords.join(' ') } : {}) }] };
+      return {
+        kind: 'sticker',
+        media: [
+          { id: `${m.packageId ?? ''}/${m.stickerId ?? ''}`, ...(m.keywords ? { caption: m.keywords.join(' ') } : {}) },
+        ],
+      };
     default:
       return { kind: 'unsupported' };
   }
@@ -161,12 +223,18 @@ function lineMessageOf(m: OutboundMessage): Record<string, unknown> {
   if (m.kind === 'text' && m.text) return { type: 'text', text: m.text };
   if (m.kind === 'media' && m.media?.url) {
     const mime = m.media.mimeType ?? '';
-    if (mime.startsWith('image/')) return { type: 'image', originalContentUrl: m.media.url, previewImageUrl: m.media.url };
-    if (mime.startsWith('video/')) return { type: 'video', originalContentUrl: m.media.url, previewImageUrl: m.media.url };
+    if (mime.startsWith('image/'))
+      return { type: 'image', originalContentUrl: m.media.url, previewImageUrl: m.media.url };
+    if (mime.startsWith('video/'))
+      return { type: 'video', originalContentUrl: m.media.url, previewImageUrl: m.media.url };
     // LINE cannot send files by URL: the link goes as text.
     return { type: 'text', text: [m.media.caption, m.media.url].filter(Boolean).join('\n') };
   }
-  throw new SendError('unsupported_message', `LINE cannot send a ${m.kind} message without ${m.kind === 'media' ? 'media.url' : 'text'}`, false);
+  throw new SendError(
+    'unsupported_message',
+    `LINE cannot send a ${m.kind} message without ${m.kind === 'media' ? 'media.url' : 'text'}`,
+    false,
+  );
 }
 
 /** A replyTo that does not look like a webhookEventId (26-character ULID) is taken as a raw reply token. */
@@ -174,12 +242,23 @@ function rawToken(replyTo: string): string | undefined {
   return /^[0-9A-Z]{26}$/.test(replyTo) ? undefined : replyTo;
 }
 
-async function call(fetchImpl: typeof fetch, url: string, token: string, body: unknown, retryKey?: string): Promise<Response> {
+async function call(
+  fetchImpl: typeof fetch,
+  url: string,
+  token: string,
+  body: unknown,
+  retryKey?: string,
+): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   // Push retries stay idempotent with X-Line-Retry-Key (a UUID derived from our message id).
   if (retryKey) headers['x-line-retry-key'] = uuidOf(retryKey);
   try {
-    return await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
+    return await fetchImpl(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    });
   } catch (cause) {
     throw new SendError('provider_unreachable', `LINE API unreachable: ${(cause as Error).message}`, true);
   }
@@ -197,15 +276,18 @@ async function errorOf(res: Response): Promise<SendError> {
   const msg = body.message ?? res.statusText;
   const retryAfter = Number(res.headers.get('retry-after'));
   const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
-  if (res.status === 429 && /quota|monthly limit/i.test(msg)) return new SendError('quota_exceeded', `LINE monthly message quota reached: ${msg}`, false, '429');
+  if (res.status === 429 && /quota|monthly limit/i.test(msg))
+    return new SendError('quota_exceeded', `LINE monthly message quota reached: ${msg}`, false, '429');
   if (res.status === 429) return new SendError('rate_limited', `LINE rate limit: ${msg}`, true, '429', retryAfterMs);
-  if (res.status >= 500) return new SendError('provider_error', `LINE API ${res.status}: ${msg}`, true, String(res.status), retryAfterMs);
-  if (res.status === 401 || res.status === 403) return new SendError('auth_failed', `LINE refused the channel access token: ${msg}`, false, String(res.status));
+  if (res.status >= 500)
+    return new SendError('provider_error', `LINE API ${res.status}: ${msg}`, true, String(res.status), retryAfterMs);
+  if (res.status === 401 || res.status === 403)
+    return new SendError('auth_failed', `LINE refused the channel access token: ${msg}`, false, String(res.status));
   if (/reply token/i.test(msg)) return new SendError('reply_token_invalid', `LINE: ${msg}`, false, String(res.status));
-  if (res.status === 404 || /not found/i.test(msg)) return new SendError('recipient_invalid', `LINE: ${msg}`, false, String(res.status));
+  if (res.status === 404 || /not found/i.test(msg))
+    return new SendError('recipient_invalid', `LINE: ${msg}`, false, String(res.status));
   return new SendError('rejected', `LINE API ${res.status}: ${msg}`, false, String(res.status));
 }
-
 
 function uuidOf(id: string): string {
   const h = createHmac('sha1', 'switchboard-line-retry-key').update(id).digest('hex');

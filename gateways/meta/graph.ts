@@ -24,13 +24,22 @@ export function graphSendError(res: ProviderResponse): SendError {
   if (code === 131047 || (code === 10 && sub !== undefined && WINDOW_SUBCODES.has(sub))) {
     return new SendError('reply_window_closed', `the customer's reply window is closed: ${text}`, false, providerCode);
   }
-  if (code !== undefined && RATE_CODES.has(code)) return new SendError('rate_limited', `the provider throttled the send: ${text}`, true, providerCode);
-  if (code !== undefined && TRANSIENT_CODES.has(code)) return new SendError('provider_error', `the provider failed temporarily: ${text}`, true, providerCode);
-  if (code === 190) return new SendError('credentials_invalid', `the access token was refused: ${text}`, false, providerCode);
+  if (code !== undefined && RATE_CODES.has(code))
+    return new SendError('rate_limited', `the provider throttled the send: ${text}`, true, providerCode);
+  if (code !== undefined && TRANSIENT_CODES.has(code))
+    return new SendError('provider_error', `the provider failed temporarily: ${text}`, true, providerCode);
+  if (code === 190)
+    return new SendError('credentials_invalid', `the access token was refused: ${text}`, false, providerCode);
   if ((code !== undefined && RECIPIENT_CODES.has(code)) || sub === 1545041) {
-    return new SendError('recipient_unavailable', `the recipient cannot receive messages: ${text}`, false, providerCode);
+    return new SendError(
+      'recipient_unavailable',
+      `the recipient cannot receive messages: ${text}`,
+      false,
+      providerCode,
+    );
   }
-  if (code === 132000 || code === 132001 || code === 132012) return new SendError('template_invalid', `the template was refused: ${text}`, false, providerCode);
+  if (code === 132000 || code === 132001 || code === 132012)
+    return new SendError('template_invalid', `the template was refused: ${text}`, false, providerCode);
   return new SendError('provider_rejected', `the provider refused the message: ${text}`, false, providerCode);
 }
 

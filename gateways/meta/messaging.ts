@@ -7,35 +7,76 @@ import { parseJsonBody } from '../parse.js';
 import { joinUrl, postJson } from '../provider-http.js';
 import { GRAPH_BASE_URL, graphSendError } from './graph.js';
 
-const attachment = z.object({
-  type: z.string(),
-  payload: z.object({ url: z.string().optional(), title: z.string().optional(), coordinates: z.object({ lat: z.number(), long: z.number() }).optional() }).passthrough().nullish(),
-}).passthrough();
-const referral = z.object({ ref: z.string().optional(), source: z.string().optional(), ad_id: z.string().optional() }).passthrough();
-const event = z.object({
-  sender: z.object({ id: z.string().min(1) }),
-  recipient: z.object({ id: z.string().min(1) }),
-  timestamp: z.number(),
-  message: z.object({
-    mid: z.string().min(1),
-    text: z.string().optional(),
-    is_echo: z.boolean().optional(),
-    is_deleted: z.boolean().optional(),
-    quick_reply: z.object({ payload: z.string() }).optional(),
-    attachments: z.array(attachment).optional(),
+const attachment = z
+  .object({
+    type: z.string(),
+    payload: z
+      .object({
+        url: z.string().optional(),
+        title: z.string().optional(),
+        coordinates: z.object({ lat: z.number(), long: z.number() }).optional(),
+      })
+      .passthrough()
+      .nullish(),
+  })
+  .passthrough();
+const referral = z
+  .object({ ref: z.string().optional(), source: z.string().optional(), ad_id: z.string().optional() })
+  .passthrough();
+const event = z
+  .object({
+    sender: z.object({ id: z.string().min(1) }),
+    recipient: z.object({ id: z.string().min(1) }),
+    timestamp: z.number(),
+    message: z
+      .object({
+        mid: z.string().min(1),
+        text: z.string().optional(),
+        is_echo: z.boolean().optional(),
+        is_deleted: z.boolean().optional(),
+        quick_reply: z.object({ payload: z.string() }).optional(),
+        attachments: z.array(attachment).optional(),
+        referral: referral.optional(),
+      })
+      .passthrough()
+      .optional(),
+    postback: z
+      .object({ mid: z.string().optional(), title: z.string().optional(), payload: z.string().optional() })
+      .passthrough()
+      .optional(),
+    delivery: z
+      .object({ mids: z.array(z.string()).optional(), watermark: z.number() })
+      .passthrough()
+      .optional(),
+    read: z.object({ watermark: z.number().optional(), mid: z.string().optional() }).passthrough().optional(),
+    reaction: z
+      .object({
+        mid: z.string(),
+        action: z.string().optional(),
+        emoji: z.string().optional(),
+        reaction: z.string().optional(),
+      })
+      .passthrough()
+      .optional(),
     referral: referral.optional(),
-  }).passthrough().optional(),
-  postback: z.object({ mid: z.string().optional(), title: z.string().optional(), payload: z.string().optional() }).passthrough().optional(),
-  delivery: z.object({ mids: z.array(z.string()).optional(), watermark: z.number() }).passthrough().optional(),
-  read: z.object({ watermark: z.number().optional(), mid: z.string().optional() }).passthrough().optional(),
-  reaction: z.object({ mid: z.string(), action: z.string().optional(), emoji: z.string().optional(), reaction: z.string().optional() }).passthrough().optional(),
-  referral: referral.optional(),
-  optin: z.object({ ref: z.string().optional() }).passthrough().optional(),
-}).passthrough();
-const body = z.object({
-  object: z.string(),
-  entry: z.array(z.object({ id: z.string(), time: z.number().optional(), messaging: z.array(event).optional(), standby: z.array(event).optional() }).passthrough()),
-}).passthrough();
+    optin: z.object({ ref: z.string().optional() }).passthrough().optional(),
+  })
+  .passthrough();
+const body = z
+  .object({
+    object: z.string(),
+    entry: z.array(
+      z
+        .object({
+          id: z.string(),
+          time: z.number().optional(),
+          messaging: z.array(event).optional(),
+          standby: z.array(event).optional(),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
 
 type MetaEvent = z.infer<typeof event>;
 type MessagingChannel = 'messenger' | 'instagram';
@@ -44,11 +85,18 @@ function referralOf(r: z.infer<typeof referral> | undefined): MessageReceived['r
   if (!r) return undefined;
   const src = (r.source ?? '').toUpperCase();
   const ref = r.ad_id ?? r.ref;
-  return { source: src === 'ADS' ? 'ad' : src === 'SHORTLINK' || src === 'CUSTOMER_CHAT_PLUGIN' ? 'link' : 'other', ...(ref ? { ref } : {}) };
+  return {
+    source: src === 'ADS' ? 'ad' : src === 'SHORTLINK' || src === 'CUSTOMER_CHAT_PLUGIN' ? 'link' : 'other',
+    ...(ref ? { ref } : {}),
+  };
 }
 
 function mediaOf(attachments: z.infer<typeof attachment>[]): MediaItem[] {
-  return attachments.map((a) => ({ ...(a.payload?.url ? { url: a.payload.url } : {}), mimeType: a.type, ...(a.payload?.title ? { caption: a.payload.title } : {}) }));
+  return attachments.map((a) => ({
+    ...(a.payload?.url ? { url: a.payload.url } : {}),
+    mimeType: a.type,
+    ...(a.payload?.title ? { caption: a.payload.title } : {}),
+  }));
 }
 
 function toEvent(channel: MessagingChannel, e: MetaEvent, integration: Integration): InboundEvent | undefined {
@@ -59,12 +107,34 @@ function toEvent(channel: MessagingChannel, e: MetaEvent, integration: Integrati
     if (m.is_deleted) return { type: 'message.unsent', ...base, messageId: `${m.mid}:deleted`, unsentMessageId: m.mid };
     const ref = referralOf(m.referral ?? e.referral);
     const common = { type: 'message.received' as const, ...base, messageId: m.mid, ...(ref ? { referral: ref } : {}) };
-    if (m.quick_reply) return { ...common, kind: 'postback', postback: { payload: m.quick_reply.payload, ...(m.text ? { title: m.text } : {}) }, ...(m.text ? { text: m.text } : {}) };
+    if (m.quick_reply)
+      return {
+        ...common,
+        kind: 'postback',
+        postback: { payload: m.quick_reply.payload, ...(m.text ? { title: m.text } : {}) },
+        ...(m.text ? { text: m.text } : {}),
+      };
     const loc = m.attachments?.find((a) => a.type === 'location' && a.payload?.coordinates);
-    if (loc) return { ...common, kind: 'location', location: { latitude: loc.payload!.coordinates!.lat, longitude: loc.payload!.coordinates!.long, ...(loc.payload?.title ? { name: loc.payload.title } : {}) } };
+    if (loc)
+      return {
+        ...common,
+        kind: 'location',
+        location: {
+          latitude: loc.payload!.coordinates!.lat,
+          longitude: loc.payload!.coordinates!.long,
+          ...(loc.payload?.title ? { name: loc.payload.title } : {}),
+        },
+      };
     if (m.attachments?.length) {
-      const sticker = m.attachments.every((a) => (a.payload as { sticker_id?: unknown } | null | undefined)?.sticker_id !== undefined);
-      return { ...common, kind: sticker ? 'sticker' : 'media', media: mediaOf(m.attachments), ...(m.text ? { text: m.text } : {}) };
+      const sticker = m.attachments.every(
+        (a) => (a.payload as { sticker_id?: unknown } | null | undefined)?.sticker_id !== undefined,
+      );
+      return {
+        ...common,
+        kind: sticker ? 'sticker' : 'media',
+        media: mediaOf(m.attachments),
+        ...(m.text ? { text: m.text } : {}),
+      };
     }
     if (m.text !== undefined) {
       const signal = keywordSignal(m.text, integration);
@@ -77,24 +147,47 @@ function toEvent(channel: MessagingChannel, e: MetaEvent, integration: Integrati
     const id = e.postback.mid ?? `postback:${e.sender.id}:${e.timestamp}`;
     const ref = referralOf(e.referral);
     return {
-      type: 'message.received', ...base, messageId: id, kind: 'postback',
+      type: 'message.received',
+      ...base,
+      messageId: id,
+      kind: 'postback',
       postback: { payload: e.postback.payload ?? '', ...(e.postback.title ? { title: e.postback.title } : {}) },
-      ...(e.postback.title ? { text: e.postback.title } : {}), ...(ref ? { referral: ref } : {}),
+      ...(e.postback.title ? { text: e.postback.title } : {}),
+      ...(ref ? { referral: ref } : {}),
     };
   }
   if (e.delivery) {
-    return { type: 'receipt.received', ...base, at: e.delivery.watermark, messageId: `delivery:${e.delivery.watermark}`, status: 'delivered', ...(e.delivery.mids ? { providerMessageIds: e.delivery.mids } : {}) };
+    return {
+      type: 'receipt.received',
+      ...base,
+      at: e.delivery.watermark,
+      messageId: `delivery:${e.delivery.watermark}`,
+      status: 'delivered',
+      ...(e.delivery.mids ? { providerMessageIds: e.delivery.mids } : {}),
+    };
   }
   if (e.read) {
-    if (e.read.mid) return { type: 'receipt.received', ...base, messageId: `read:${e.read.mid}`, status: 'read', providerMessageIds: [e.read.mid] };
+    if (e.read.mid)
+      return {
+        type: 'receipt.received',
+        ...base,
+        messageId: `read:${e.read.mid}`,
+        status: 'read',
+        providerMessageIds: [e.read.mid],
+      };
     const w = e.read.watermark ?? e.timestamp;
     return { type: 'receipt.received', ...base, at: w, messageId: `read:${w}`, status: 'read' };
   }
   if (e.reaction) {
     const action = e.reaction.action ?? 'react';
     return {
-      type: 'message.received', ...base, messageId: `reaction:${e.reaction.mid}:${action}:${e.timestamp}`, kind: 'reaction',
-      ...(action === 'react' && (e.reaction.emoji ?? e.reaction.reaction) ? { text: e.reaction.emoji ?? e.reaction.reaction } : {}),
+      type: 'message.received',
+      ...base,
+      messageId: `reaction:${e.reaction.mid}:${action}:${e.timestamp}`,
+      kind: 'reaction',
+      ...(action === 'react' && (e.reaction.emoji ?? e.reaction.reaction)
+        ? { text: e.reaction.emoji ?? e.reaction.reaction }
+        : {}),
     };
   }
   if (e.optin) return { type: 'contact.opted_in', ...base, messageId: `optin:${e.sender.id}:${e.timestamp}` };
@@ -102,10 +195,19 @@ function toEvent(channel: MessagingChannel, e: MetaEvent, integration: Integrati
 }
 
 /** Parses a Messenger (`object: page`) or Instagram (`object: instagram`) webhook into canonical events. */
-export function normalizeMessaging(channel: MessagingChannel, req: WebhookRequest, integration: Integration): InboundEvent[] {
+export function normalizeMessaging(
+  channel: MessagingChannel,
+  req: WebhookRequest,
+  integration: Integration,
+): InboundEvent[] {
   const payload = parseJsonBody(req.rawBody, body);
   const expected = channel === 'messenger' ? 'page' : 'instagram';
-  if (payload.object !== expected) throw new WebhookError(400, 'body_invalid', `object must be "${expected}" for a ${channel} integration, got "${payload.object}"`);
+  if (payload.object !== expected)
+    throw new WebhookError(
+      400,
+      'body_invalid',
+      `object must be "${expected}" for a ${channel} integration, got "${payload.object}"`,
+    );
   const events: InboundEvent[] = [];
   for (const entry of payload.entry) {
     // Standby events belong to the thread owner (handover protocol): another app answers them.
@@ -119,9 +221,19 @@ export function normalizeMessaging(channel: MessagingChannel, req: WebhookReques
 }
 
 /** Sends one message through the Messenger/Instagram Send API (`/<page or IG id>/messages`). */
-export async function sendMessaging(channel: MessagingChannel, m: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<{ providerMessageId?: string }> {
+export async function sendMessaging(
+  channel: MessagingChannel,
+  m: OutboundMessage,
+  integration: Integration,
+  fetchImpl: typeof fetch,
+): Promise<{ providerMessageId?: string }> {
   const token = integration.credentials.accessToken;
-  if (!token) throw new SendError('integration_misconfigured', `integration ${integration.id} needs credentials.accessToken`, false);
+  if (!token)
+    throw new SendError(
+      'integration_misconfigured',
+      `integration ${integration.id} needs credentials.accessToken`,
+      false,
+    );
   const account = channel === 'messenger' ? integration.credentials.pageId : integration.credentials.accountId;
   let message: Record<string, unknown>;
   if (m.kind === 'text' && m.text) message = { text: m.text };

@@ -11,7 +11,15 @@ export function metaHandshake(req: WebhookRequest, integration: Integration): Re
   const expected = integration.credentials.verifyToken;
   const token = req.query.get('hub.verify_token') ?? '';
   if (mode !== 'subscribe' || challenge === null || !expected || !safeEqual(token, expected)) {
-    return Response.json({ error: { code: 'handshake_refused', message: 'hub.mode must be subscribe and hub.verify_token must match the integration verify token' } }, { status: 403 });
+    return Response.json(
+      {
+        error: {
+          code: 'handshake_refused',
+          message: 'hub.mode must be subscribe and hub.verify_token must match the integration verify token',
+        },
+      },
+      { status: 403 },
+    );
   }
   return new Response(challenge, { status: 200, headers: { 'content-type': 'text/plain' } });
 }
@@ -22,6 +30,10 @@ export function verifyMetaSignature(req: WebhookRequest, integration: Integratio
   if (!header) throw new WebhookError(401, 'signature_missing', 'the X-Hub-Signature-256 header is missing');
   const expected = `sha256=${hmac('sha256', integration.secret, req.rawBody, 'hex')}`;
   if (!safeEqual(header.toLowerCase(), expected)) {
-    throw new WebhookError(401, 'signature_invalid', 'X-Hub-Signature-256 does not match the body signed with the app secret');
+    throw new WebhookError(
+      401,
+      'signature_invalid',
+      'X-Hub-Signature-256 does not match the body signed with the app secret',
+    );
   }
 }

@@ -31,7 +31,11 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
       const sig = req.headers.get('x-hub-signature-256');
       if (sig) {
         if (!same(sig, openSignature(integration.secret, req.rawBody))) {
-          throw new WebhookError(401, 'signature_invalid', 'X-Hub-Signature-256 does not match sha256=<base64 HMAC-SHA256(secret, body)>');
+          throw new WebhookError(
+            401,
+            'signature_invalid',
+            'X-Hub-Signature-256 does not match sha256=<base64 HMAC-SHA256(secret, body)>',
+          );
         }
         return;
       }
@@ -39,9 +43,13 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
       const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '')?.[1];
       const token = integration.credentials.inboundToken;
       if (bearer && token && same(bearer, token)) return;
-      throw new WebhookError(401, 'signature_invalid', bearer
-        ? 'the bearer token is not this integration\'s inbound token'
-        : 'sign the body (X-Hub-Signature-256: sha256=<base64 HMAC-SHA256>) or send Authorization: Bearer <inbound token>');
+      throw new WebhookError(
+        401,
+        'signature_invalid',
+        bearer
+          ? "the bearer token is not this integration's inbound token"
+          : 'sign the body (X-Hub-Signature-256: sha256=<base64 HMAC-SHA256>) or send Authorization: Bearer <inbound token>',
+      );
     },
 
     normalize(req: WebhookRequest, integration: Integration): InboundEvent[] {
@@ -58,24 +66,54 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
         // Published/Sent/Removed carry nothing the conversation needs; Failed is how middleware reports a refusal.
         if (status !== 'delivered' && status !== 'read' && status !== 'failed') return [];
         const why = r.reasons?.[0];
-        const reason = status === 'failed'
-          ? { code: 'delivery_failed', message: why?.message ?? 'the middleware could not deliver the message', ...(why?.code ? { providerCode: why.code } : {}) }
-          : undefined;
-        return [{
-          type: 'receipt.received', channel: 'open', integrationId: integration.id, channelUserId: r.channel.to.id,
-          messageId: `receipt:${r.id}:${status}`, at: time(r.channel.time, 'channel.time'), receivedAt, status, providerMessageIds: [r.id], ...(reason ? { reason } : {}),
-        }];
+        const reason =
+          status === 'failed'
+            ? {
+                code: 'delivery_failed',
+                message: why?.message ?? 'the middleware could not deliver the message',
+                ...(why?.code ? { providerCode: why.code } : {}),
+              }
+            : undefined;
+        return [
+          {
+            type: 'receipt.received',
+            channel: 'open',
+            integrationId: integration.id,
+            channelUserId: r.channel.to.id,
+            messageId: `receipt:${r.id}:${status}`,
+            at: time(r.channel.time, 'channel.time'),
+            receivedAt,
+            status,
+            providerMessageIds: [r.id],
+            ...(reason ? { reason } : {}),
+          },
+        ];
       }
       const m = parse(value, openMessage);
       const messageId = m.channel.messageId ?? m.id ?? m.channel.id;
-      if (!messageId) throw new WebhookError(400, 'body_invalid', 'channel.messageId: the middleware\'s message id is required (it is the dedupe id)');
-      if (m.text === undefined && !m.content?.length) throw new WebhookError(400, 'body_invalid', 'text: a message needs text and/or content');
+      if (!messageId)
+        throw new WebhookError(
+          400,
+          'body_invalid',
+          "channel.messageId: the middleware's message id is required (it is the dedupe id)",
+        );
+      if (m.text === undefined && !m.content?.length)
+        throw new WebhookError(400, 'body_invalid', 'text: a message needs text and/or content');
       const from = m.channel.from;
       const displayName = from.nickname ?? ([from.firstName, from.lastName].filter(Boolean).join(' ') || undefined);
-      return [{
-        type: 'message.received', channel: 'open', integrationId: integration.id, channelUserId: from.id, messageId,
-        at: time(m.channel.time, 'channel.time'), receivedAt, ...(displayName ? { displayName } : {}), ...contentOf(m),
-      }];
+      return [
+        {
+          type: 'message.received',
+          channel: 'open',
+          integrationId: integration.id,
+          channelUserId: from.id,
+          messageId,
+          at: time(m.channel.time, 'channel.time'),
+          receivedAt,
+          ...(displayName ? { displayName } : {}),
+          ...contentOf(m),
+        },
+      ];
     },
 
     acknowledge(req: WebhookRequest, events: readonly InboundEvent[]): Response {
@@ -88,21 +126,43 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
       }
       const first = events[0];
       const id = first?.type === 'message.received' ? first.messageId : body.id;
-      return Response.json({ ...body, ...(id !== undefined ? { id } : {}), direction: body.direction ?? 'Inbound', status: 'Accepted' }, { status: 200 });
+      return Response.json(
+        { ...body, ...(id !== undefined ? { id } : {}), direction: body.direction ?? 'Inbound', status: 'Accepted' },
+        { status: 200 },
+      );
     },
 
     async send(message: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<SendResult> {
       const url = integration.sendBaseUrl;
-      if (!url) throw new SendError('integration_misconfigured', `open integration ${integration.id} has no sendBaseUrl (the middleware's outbound webhook URL)`, false);
+      if (!url)
+        throw new SendError(
+          'integration_misconfigured',
+          `open integration ${integration.id} has no sendBaseUrl (the middleware's outbound webhook URL)`,
+          false,
+        );
       // One id per part: a split message's parts share message.id but not their text.
-      const id = message.kind === 'text' ? `${message.id}.${createHash('sha1').update(message.text ?? '').digest('hex').slice(0, 8)}` : message.id;
+      const id =
+        message.kind === 'text'
+          ? `${message.id}.${createHash('sha1')
+              .update(message.text ?? '')
+              .digest('hex')
+              .slice(0, 8)}`
+          : message.id;
       const body = JSON.stringify(normalizedMessage(message, integration, id, new Date(now()).toISOString()));
-      const headers: Record<string, string> = { ...customHeaders(integration), 'content-type': 'application/json', 'x-hub-signature-256': openSignature(integration.secret, body) };
+      const headers: Record<string, string> = {
+        ...customHeaders(integration),
+        'content-type': 'application/json',
+        'x-hub-signature-256': openSignature(integration.secret, body),
+      };
       let res: Response;
       try {
         res = await fetchImpl(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
       } catch (cause) {
-        throw new SendError('provider_unreachable', `the open messaging webhook did not answer: ${(cause as Error).message}`, true);
+        throw new SendError(
+          'provider_unreachable',
+          `the open messaging webhook did not answer: ${(cause as Error).message}`,
+          true,
+        );
       }
       if (res.ok) return { providerMessageId: id };
       const detail = (await res.text().catch(() => '')).slice(0, 200);
@@ -111,7 +171,8 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
       const retryAfterMs = Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined;
       // Genesys retries 408/429/5xx; the rest is the middleware refusing the message.
       if (res.status === 429) throw new SendError('rate_limited', msg, true, '429', retryAfterMs);
-      if (res.status >= 500 || res.status === 408) throw new SendError('provider_error', msg, true, String(res.status), retryAfterMs);
+      if (res.status >= 500 || res.status === 408)
+        throw new SendError('provider_error', msg, true, String(res.status), retryAfterMs);
       if (res.status === 401 || res.status === 403) throw new SendError('auth_failed', msg, false, String(res.status));
       throw new SendError('rejected', msg, false, String(res.status));
     },
@@ -143,47 +204,101 @@ function contentOf(m: OpenMessage): Pick<MessageReceived, 'kind' | 'text' | 'med
   const button = items.find((c) => c.contentType === 'ButtonResponse' && c.buttonResponse);
   if (button?.buttonResponse) {
     const b = button.buttonResponse;
-    return { kind: 'postback', postback: { payload: b.payload ?? b.text ?? '', ...(b.text ? { title: b.text } : {}) }, ...text };
+    return {
+      kind: 'postback',
+      postback: { payload: b.payload ?? b.text ?? '', ...(b.text ? { title: b.text } : {}) },
+      ...text,
+    };
   }
   const loc = items.find((c) => c.contentType === 'Location' && c.location)?.location;
-  if (loc) return { kind: 'location', location: { latitude: loc.latitude, longitude: loc.longitude, ...(loc.address ? { address: loc.address } : {}) }, ...text };
-  const media: MediaItem[] = items.filter((c) => c.contentType === 'Attachment' && c.attachment).map((c) => {
-    const a = c.attachment!;
-    return { ...(a.url ? { url: a.url } : {}), ...(a.id ? { id: a.id } : {}), ...(a.mime ? { mimeType: a.mime } : {}), ...(a.filename ? { filename: a.filename } : {}), ...(a.text ? { caption: a.text } : {}) };
-  });
+  if (loc)
+    return {
+      kind: 'location',
+      location: { latitude: loc.latitude, longitude: loc.longitude, ...(loc.address ? { address: loc.address } : {}) },
+      ...text,
+    };
+  const media: MediaItem[] = items
+    .filter((c) => c.contentType === 'Attachment' && c.attachment)
+    .map((c) => {
+      const a = c.attachment!;
+      return {
+        ...(a.url ? { url: a.url } : {}),
+        ...(a.id ? { id: a.id } : {}),
+        ...(a.mime ? { mimeType: a.mime } : {}),
+        ...(a.filename ? { filename: a.filename } : {}),
+        ...(a.text ? { caption: a.text } : {}),
+      };
+    });
   if (media.length > 0) return { kind: 'media', media, ...text };
   if (m.text !== undefined) return { kind: 'text', text: m.text };
   return { kind: 'unsupported' };
 }
 
-function normalizedMessage(m: OutboundMessage, integration: Integration, id: string, time: string): Record<string, unknown> {
+function normalizedMessage(
+  m: OutboundMessage,
+  integration: Integration,
+  id: string,
+  time: string,
+): Record<string, unknown> {
   const nickname = typeof integration.options?.name === 'string' ? integration.options.name : integration.id;
   const base = {
     id,
     channel: {
-      id: integration.id, platform: 'Open', type: 'Private', messageId: id, time,
-      to: { id: m.channelUserId, idType: 'Opaque' }, from: { nickname, id: integration.id, idType: 'Opaque' },
+      id: integration.id,
+      platform: 'Open',
+      type: 'Private',
+      messageId: id,
+      time,
+      to: { id: m.channelUserId, idType: 'Opaque' },
+      from: { nickname, id: integration.id, idType: 'Opaque' },
     },
-    type: 'Text', originatingEntity: 'Human', direction: 'Outbound', conversationId: m.interactionId ?? m.conversationKey,
+    type: 'Text',
+    originatingEntity: 'Human',
+    direction: 'Outbound',
+    conversationId: m.interactionId ?? m.conversationKey,
   };
   if (m.kind === 'text' && m.text !== undefined) return { ...base, text: m.text };
   if (m.kind === 'media' && m.media?.url) {
     const mime = m.media.mimeType ?? 'application/octet-stream';
-    const mediaType = mime.startsWith('image/') ? 'Image' : mime.startsWith('video/') ? 'Video' : mime.startsWith('audio/') ? 'Audio' : 'File';
+    const mediaType = mime.startsWith('image/')
+      ? 'Image'
+      : mime.startsWith('video/')
+        ? 'Video'
+        : mime.startsWith('audio/')
+          ? 'Audio'
+          : 'File';
     const caption = m.media.caption ?? m.text;
     return {
-      ...base, ...(caption ? { text: caption } : {}),
-      content: [{ contentType: 'Attachment', attachment: { id: m.id, mediaType, url: m.media.url, mime, ...(m.media.filename ? { filename: m.media.filename } : {}) } }],
+      ...base,
+      ...(caption ? { text: caption } : {}),
+      content: [
+        {
+          contentType: 'Attachment',
+          attachment: {
+            id: m.id,
+            mediaType,
+            url: m.media.url,
+            mime,
+            ...(m.media.filename ? { filename: m.media.filename } : {}),
+          },
+        },
+      ],
     };
   }
-  throw new SendError('unsupported_message', `open messaging cannot send a ${m.kind} message${m.kind === 'template' ? ' (no templates)' : ' without content'}`, false);
+  throw new SendError(
+    'unsupported_message',
+    `open messaging cannot send a ${m.kind} message${m.kind === 'template' ? ' (no templates)' : ' without content'}`,
+    false,
+  );
 }
 
 function customHeaders(integration: Integration): Record<string, string> {
   // Genesys lets an integration add fixed webhookHeaders to every outbound request.
   const h = integration.options?.webhookHeaders;
   if (!h || typeof h !== 'object') return {};
-  return Object.fromEntries(Object.entries(h as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(h as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 function same(a: string, b: string): boolean {
@@ -194,7 +309,12 @@ function same(a: string, b: string): boolean {
 
 function time(iso: string, path: string): number {
   const t = Date.parse(iso);
-  if (!Number.isFinite(t)) throw new WebhookError(400, 'body_invalid', `${path}: expected an ISO-8601 time, got ${JSON.stringify(iso.slice(0, 40))}`);
+  if (!Number.isFinite(t))
+    throw new WebhookError(
+      400,
+      'body_invalid',
+      `${path}: expected an ISO-8601 time, got ${JSON.stringify(iso.slice(0, 40))}`,
+    );
   return t;
 }
 

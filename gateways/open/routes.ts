@@ -30,17 +30,37 @@ export function openRoutes(
   app.post('/oauth/token', async (c) => {
     const form = new URLSearchParams(await c.req.text().catch(() => ''));
     const basic = /^Basic\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const [id, secret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':', 2) : [form.get('client_id'), form.get('client_secret')];
-    if (form.get('grant_type') !== 'client_credentials') return c.json({ error: 'unsupported_grant_type', description: 'only grant_type=client_credentials is supported' }, 400);
-    const match = integrations.find((i) => i.channel === 'open' && i.credentials.inboundToken && i.credentials.oauthClientId !== undefined
-      && safeEqual(i.credentials.oauthClientId, id ?? '') && safeEqual(i.credentials.oauthClientSecret ?? '', secret ?? ''));
+    const [id, secret] = basic
+      ? Buffer.from(basic, 'base64').toString('utf8').split(':', 2)
+      : [form.get('client_id'), form.get('client_secret')];
+    if (form.get('grant_type') !== 'client_credentials')
+      return c.json(
+        { error: 'unsupported_grant_type', description: 'only grant_type=client_credentials is supported' },
+        400,
+      );
+    const match = integrations.find(
+      (i) =>
+        i.channel === 'open' &&
+        i.credentials.inboundToken &&
+        i.credentials.oauthClientId !== undefined &&
+        safeEqual(i.credentials.oauthClientId, id ?? '') &&
+        safeEqual(i.credentials.oauthClientSecret ?? '', secret ?? ''),
+    );
     if (!match) return c.json({ error: 'invalid_client', description: 'unknown client id or wrong secret' }, 401);
-    return c.json({ access_token: match.credentials.inboundToken, token_type: 'bearer', expires_in: OPEN_TOKEN_EXPIRES_IN_S });
+    return c.json({
+      access_token: match.credentials.inboundToken,
+      token_type: 'bearer',
+      expires_in: OPEN_TOKEN_EXPIRES_IN_S,
+    });
   });
-  app.use('/api/v2/conversations/messages/*', bodyLimit({
-    maxSize: bodyLimitBytes,
-    onError: (c) => c.json({ error: { code: 'body_too_large', message: `the body is over ${bodyLimitBytes} bytes` } }, 413),
-  }));
+  app.use(
+    '/api/v2/conversations/messages/*',
+    bodyLimit({
+      maxSize: bodyLimitBytes,
+      onError: (c) =>
+        c.json({ error: { code: 'body_too_large', message: `the body is over ${bodyLimitBytes} bytes` } }, 413),
+    }),
+  );
   const hand = async (raw: Request, integrationId: string, kind: string): Promise<Response> => {
     const url = new URL(raw.url);
     url.pathname = `/webhooks/open/${encodeURIComponent(integrationId)}`;
@@ -48,7 +68,8 @@ export function openRoutes(
     return forward(new Request(url, { method: 'POST', headers: raw.headers, body: await raw.arrayBuffer() }));
   };
   app.post('/api/v2/conversations/messages/:integrationId/inbound/open/:kind{message|receipt|event}', (c) =>
-    hand(c.req.raw, c.req.param('integrationId'), c.req.param('kind')));
+    hand(c.req.raw, c.req.param('integrationId'), c.req.param('kind')),
+  );
   app.post('/api/v2/conversations/messages/inbound/open', async (c) => {
     const raw = c.req.raw.clone();
     let to: unknown;
@@ -58,7 +79,15 @@ export function openRoutes(
       return c.json({ error: { code: 'body_malformed', message: 'the request body is not JSON' } }, 400);
     }
     if (typeof to !== 'string' || !/^[A-Za-z0-9_-]+$/.test(to)) {
-      return c.json({ error: { code: 'body_invalid', message: 'channel.to.id: the legacy inbound API names the integration id here' } }, 400);
+      return c.json(
+        {
+          error: {
+            code: 'body_invalid',
+            message: 'channel.to.id: the legacy inbound API names the integration id here',
+          },
+        },
+        400,
+      );
     }
     return hand(raw, to, 'message');
   });

@@ -14,16 +14,27 @@ const party = z.looseObject({
 
 const content = z.looseObject({
   contentType: z.string().min(1),
-  attachment: z.looseObject({
-    id: z.string().optional(),
-    mediaType: z.string().optional(),
-    url: z.string().optional(),
-    mime: z.string().optional(),
-    filename: z.string().optional(),
-    text: z.string().optional(),
-  }).optional(),
-  buttonResponse: z.looseObject({ type: z.string().optional(), text: z.string().optional(), payload: z.string().optional() }).optional(),
-  location: z.looseObject({ latitude: z.number(), longitude: z.number(), address: z.string().optional(), text: z.string().optional() }).optional(),
+  attachment: z
+    .looseObject({
+      id: z.string().optional(),
+      mediaType: z.string().optional(),
+      url: z.string().optional(),
+      mime: z.string().optional(),
+      filename: z.string().optional(),
+      text: z.string().optional(),
+    })
+    .optional(),
+  buttonResponse: z
+    .looseObject({ type: z.string().optional(), text: z.string().optional(), payload: z.string().optional() })
+    .optional(),
+  location: z
+    .looseObject({
+      latitude: z.number(),
+      longitude: z.number(),
+      address: z.string().optional(),
+      text: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** An inbound customer message (middleware → Switchboard). */

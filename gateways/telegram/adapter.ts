@@ -25,11 +25,20 @@ export function createTelegramAdapter(options: TelegramAdapterOptions = {}): Cha
 
     verify(req: WebhookRequest, integration: Integration): void {
       const given = req.headers.get('x-telegram-bot-api-secret-token');
-      if (!given) throw new WebhookError(401, 'signature_invalid', 'the X-Telegram-Bot-Api-Secret-Token header is missing; set secret_token in setWebhook');
+      if (!given)
+        throw new WebhookError(
+          401,
+          'signature_invalid',
+          'the X-Telegram-Bot-Api-Secret-Token header is missing; set secret_token in setWebhook',
+        );
       const a = Buffer.from(given);
       const b = Buffer.from(integration.secret);
       if (a.length !== b.length || !timingSafeEqual(a, b)) {
-        throw new WebhookError(401, 'signature_invalid', 'X-Telegram-Bot-Api-Secret-Token does not match the secret_token of this integration');
+        throw new WebhookError(
+          401,
+          'signature_invalid',
+          'X-Telegram-Bot-Api-Secret-Token does not match the secret_token of this integration',
+        );
       }
     },
 
@@ -45,11 +54,20 @@ export function createTelegramAdapter(options: TelegramAdapterOptions = {}): Cha
       if (u.callback_query) {
         const q = u.callback_query;
         const chatId = q.message?.chat.id ?? q.from.id;
-        return [{
-          type: 'message.received', channel: 'telegram', integrationId: integration.id, channelUserId: String(chatId), messageId,
-          at: q.message ? q.message.date * 1000 : receivedAt, receivedAt, ...nameOf(q.from),
-          kind: 'postback', postback: { payload: q.data ?? '', ...(q.message?.text ? { title: q.message.text } : {}) },
-        }];
+        return [
+          {
+            type: 'message.received',
+            channel: 'telegram',
+            integrationId: integration.id,
+            channelUserId: String(chatId),
+            messageId,
+            at: q.message ? q.message.date * 1000 : receivedAt,
+            receivedAt,
+            ...nameOf(q.from),
+            kind: 'postback',
+            postback: { payload: q.data ?? '', ...(q.message?.text ? { title: q.message.text } : {}) },
+          },
+        ];
       }
       if (u.my_chat_member && u.my_chat_member.chat.type === 'private') {
         // The customer blocked (kicked) or unblocked the bot.
@@ -57,26 +75,46 @@ export function createTelegramAdapter(options: TelegramAdapterOptions = {}): Cha
         const status = c.new_chat_member.status;
         const type = status === 'kicked' ? 'contact.unfollowed' : status === 'member' ? 'contact.followed' : undefined;
         if (!type) return [];
-        return [{ type, channel: 'telegram', integrationId: integration.id, channelUserId: String(c.chat.id), messageId, at: c.date * 1000, receivedAt, ...nameOf(c.from) }];
+        return [
+          {
+            type,
+            channel: 'telegram',
+            integrationId: integration.id,
+            channelUserId: String(c.chat.id),
+            messageId,
+            at: c.date * 1000,
+            receivedAt,
+            ...nameOf(c.from),
+          },
+        ];
       }
       return []; // channel posts, inline queries, polls … are not customer conversation input
     },
 
     async send(message: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<SendResult> {
       const token = integration.credentials.botToken;
-      if (!token) throw new SendError('integration_misconfigured', `Telegram integration ${integration.id} has no credentials.botToken`, false);
+      if (!token)
+        throw new SendError(
+          'integration_misconfigured',
+          `Telegram integration ${integration.id} has no credentials.botToken`,
+          false,
+        );
       const [method, body] = requestOf(message);
       const base = (integration.sendBaseUrl ?? TELEGRAM_API_BASE_URL).replace(/\/$/, '');
       let res: Response;
       try {
         res = await fetchImpl(`${base}/bot${token}/${method}`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
         });
       } catch (cause) {
         throw new SendError('provider_unreachable', `Telegram Bot API unreachable: ${(cause as Error).message}`, true);
       }
       const json = (await res.json().catch(() => ({}))) as TelegramResponse;
-      if (res.ok && json.ok && json.result?.message_id !== undefined) return { providerMessageId: String(json.result.message_id) };
+      if (res.ok && json.ok && json.result?.message_id !== undefined)
+        return { providerMessageId: String(json.result.message_id) };
       throw errorOf(res.status, json);
     },
   };
@@ -97,13 +135,23 @@ function parse(raw: Uint8Array) {
   return parseJsonBody(raw, telegramUpdate);
 }
 
-function nameOf(u: { first_name?: string; last_name?: string; username?: string } | undefined): { displayName?: string } {
+function nameOf(u: { first_name?: string; last_name?: string; username?: string } | undefined): {
+  displayName?: string;
+} {
   const name = [u?.first_name, u?.last_name].filter(Boolean).join(' ') || u?.username;
   return name ? { displayName: name } : {};
 }
 
 function baseOf(m: TelegramMessage, integrationId: string, messageId: string, receivedAt: number) {
-  return { channel: 'telegram' as const, integrationId, channelUserId: String(m.chat.id), messageId, at: m.date * 1000, receivedAt, ...nameOf(m.from) };
+  return {
+    channel: 'telegram' as const,
+    integrationId,
+    channelUserId: String(m.chat.id),
+    messageId,
+    at: m.date * 1000,
+    receivedAt,
+    ...nameOf(m.from),
+  };
 }
 
 type Content = Pick<MessageReceived, 'kind' | 'text' | 'media' | 'location' | 'contact'>;
@@ -111,15 +159,25 @@ type Content = Pick<MessageReceived, 'kind' | 'text' | 'media' | 'location' | 'c
 function contentOf(m: TelegramMessage): Content {
   const caption = m.caption ? { caption: m.caption } : {};
   const item = (f: { file_id: string; mime_type?: string; file_name?: string }, mime?: string): MediaItem => ({
-    id: f.file_id, ...(f.mime_type ?? mime ? { mimeType: f.mime_type ?? mime } : {}), ...(f.file_name ? { filename: f.file_name } : {}), ...caption,
+    id: f.file_id,
+    ...((f.mime_type ?? mime) ? { mimeType: f.mime_type ?? mime } : {}),
+    ...(f.file_name ? { filename: f.file_name } : {}),
+    ...caption,
   });
   const text = m.caption ? { text: m.caption } : {};
   // Photos come in several sizes, the largest last.
   if (m.photo?.length) return { kind: 'media', media: [item(m.photo[m.photo.length - 1]!, 'image/jpeg')], ...text };
-  for (const f of [m.document, m.video, m.audio, m.voice, m.animation, m.video_note]) if (f) return { kind: 'media', media: [item(f)], ...text };
-  if (m.sticker) return { kind: 'sticker', media: [{ id: m.sticker.file_id, ...(m.sticker.emoji ? { caption: m.sticker.emoji } : {}) }] };
-  if (m.venue) return { kind: 'location', location: { ...m.venue.location, name: m.venue.title, address: m.venue.address } };
-  if (m.location) return { kind: 'location', location: { latitude: m.location.latitude, longitude: m.location.longitude } };
+  for (const f of [m.document, m.video, m.audio, m.voice, m.animation, m.video_note])
+    if (f) return { kind: 'media', media: [item(f)], ...text };
+  if (m.sticker)
+    return {
+      kind: 'sticker',
+      media: [{ id: m.sticker.file_id, ...(m.sticker.emoji ? { caption: m.sticker.emoji } : {}) }],
+    };
+  if (m.venue)
+    return { kind: 'location', location: { ...m.venue.location, name: m.venue.title, address: m.venue.address } };
+  if (m.location)
+    return { kind: 'location', location: { latitude: m.location.latitude, longitude: m.location.longitude } };
   if (m.contact) return { kind: 'contact', contact: { ...m.contact } };
   if (typeof m.text === 'string') return { kind: 'text', text: m.text };
   return { kind: 'unsupported' };
@@ -127,7 +185,10 @@ function contentOf(m: TelegramMessage): Content {
 
 function requestOf(m: OutboundMessage): [string, Record<string, unknown>] {
   const chat_id = m.channelUserId;
-  const reply = m.replyTo && /^\d+$/.test(m.replyTo) ? { reply_parameters: { message_id: Number(m.replyTo), allow_sending_without_reply: true } } : {};
+  const reply =
+    m.replyTo && /^\d+$/.test(m.replyTo)
+      ? { reply_parameters: { message_id: Number(m.replyTo), allow_sending_without_reply: true } }
+      : {};
   if (m.kind === 'text' && m.text) return ['sendMessage', { chat_id, text: m.text, ...reply }];
   if (m.kind === 'media' && (m.media?.url || m.media?.id)) {
     const file = m.media.url ?? m.media.id;
@@ -139,7 +200,11 @@ function requestOf(m: OutboundMessage): [string, Record<string, unknown>] {
     if (mime.startsWith('audio/')) return ['sendAudio', { chat_id, audio: file, ...extra, ...reply }];
     return ['sendDocument', { chat_id, document: file, ...extra, ...reply }];
   }
-  throw new SendError('unsupported_message', `Telegram cannot send a ${m.kind} message${m.kind === 'template' ? ' (no templates on Telegram)' : ' without content'}`, false);
+  throw new SendError(
+    'unsupported_message',
+    `Telegram cannot send a ${m.kind} message${m.kind === 'template' ? ' (no templates on Telegram)' : ' without content'}`,
+    false,
+  );
 }
 
 /** Bot API errors: `{ok:false, error_code, description, parameters}`. */
@@ -147,13 +212,24 @@ function errorOf(status: number, j: TelegramResponse): SendError {
   const code = String(j.error_code ?? status);
   const desc = j.description ?? `HTTP ${status}`;
   const msg = `Telegram ${code}: ${desc}`;
-  if (code === '429') return new SendError('rate_limited', msg, true, code, j.parameters?.retry_after !== undefined ? j.parameters.retry_after * 1000 : undefined);
+  if (code === '429')
+    return new SendError(
+      'rate_limited',
+      msg,
+      true,
+      code,
+      j.parameters?.retry_after !== undefined ? j.parameters.retry_after * 1000 : undefined,
+    );
   if (status >= 500 || Number(code) >= 500) return new SendError('provider_error', msg, true, code);
-  if (code === '403' && /blocked|deactivated|kicked/i.test(desc)) return new SendError('recipient_blocked', msg, false, code);
+  if (code === '403' && /blocked|deactivated|kicked/i.test(desc))
+    return new SendError('recipient_blocked', msg, false, code);
   // An unknown bot token answers 404 "Not Found" (the method path does not exist for it).
-  if (code === '401' || (code === '404' && /^not found$/i.test(desc))) return new SendError('auth_failed', msg, false, code);
-  if (/chat not found|user not found|PEER_ID_INVALID/i.test(desc)) return new SendError('recipient_invalid', msg, false, code);
-  if (/message is too long|text is too long|caption is too long/i.test(desc)) return new SendError('message_too_long', msg, false, code);
+  if (code === '401' || (code === '404' && /^not found$/i.test(desc)))
+    return new SendError('auth_failed', msg, false, code);
+  if (/chat not found|user not found|PEER_ID_INVALID/i.test(desc))
+    return new SendError('recipient_invalid', msg, false, code);
+  if (/message is too long|text is too long|caption is too long/i.test(desc))
+    return new SendError('message_too_long', msg, false, code);
   if (code === '403') return new SendError('forbidden', msg, false, code);
   return new SendError('rejected', msg, false, code);
 }

@@ -36,10 +36,26 @@ export const telegramMessage = z.looseObject({
   voice: file.optional(),
   animation: file.optional(),
   video_note: file.optional(),
-  sticker: z.looseObject({ file_id: z.string(), emoji: z.string().optional(), set_name: z.string().optional() }).optional(),
+  sticker: z
+    .looseObject({ file_id: z.string(), emoji: z.string().optional(), set_name: z.string().optional() })
+    .optional(),
   location: z.looseObject({ latitude: z.number(), longitude: z.number() }).optional(),
-  venue: z.looseObject({ location: z.looseObject({ latitude: z.number(), longitude: z.number() }), title: z.string(), address: z.string() }).optional(),
-  contact: z.looseObject({ phone_number: z.string(), first_name: z.string(), last_name: z.string().optional(), user_id: z.number().optional(), vcard: z.string().optional() }).optional(),
+  venue: z
+    .looseObject({
+      location: z.looseObject({ latitude: z.number(), longitude: z.number() }),
+      title: z.string(),
+      address: z.string(),
+    })
+    .optional(),
+  contact: z
+    .looseObject({
+      phone_number: z.string(),
+      first_name: z.string(),
+      last_name: z.string().optional(),
+      user_id: z.number().optional(),
+      vcard: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** One webhook request body: a single Update. */
@@ -47,19 +63,23 @@ export const telegramUpdate = z.looseObject({
   update_id: z.number().int().nonnegative(),
   message: telegramMessage.optional(),
   edited_message: telegramMessage.optional(),
-  callback_query: z.looseObject({
-    id: z.string(),
-    from: user,
-    message: telegramMessage.optional(),
-    data: z.string().optional(),
-  }).optional(),
-  my_chat_member: z.looseObject({
-    chat,
-    from: user,
-    date: z.number().int(),
-    new_chat_member: z.looseObject({ status: z.string() }),
-    old_chat_member: z.looseObject({ status: z.string() }).optional(),
-  }).optional(),
+  callback_query: z
+    .looseObject({
+      id: z.string(),
+      from: user,
+      message: telegramMessage.optional(),
+      data: z.string().optional(),
+    })
+    .optional(),
+  my_chat_member: z
+    .looseObject({
+      chat,
+      from: user,
+      date: z.number().int(),
+      new_chat_member: z.looseObject({ status: z.string() }),
+      old_chat_member: z.looseObject({ status: z.string() }).optional(),
+    })
+    .optional(),
 });
 
 /** A parsed Telegram message. */

@@ -47,7 +47,12 @@ export function createTwilioAdapter(options: TwilioAdapterOptions = {}): Channel
       // JSON callbacks: the URL (with bodySHA256) is signed and the body must match that hash.
       const params = req.method === 'GET' || hash !== null ? [] : formParams(req);
       const ok = urlVariants(url).some((u) => signatureMatches(twilioSignature(token, u, params), given));
-      if (!ok) throw new WebhookError(401, 'signature_invalid', 'X-Twilio-Signature does not match the URL and parameters signed with the auth token; check that webhookUrl is the exact URL configured in Twilio');
+      if (!ok)
+        throw new WebhookError(
+          401,
+          'signature_invalid',
+          'X-Twilio-Signature does not match the URL and parameters signed with the auth token; check that webhookUrl is the exact URL configured in Twilio',
+        );
       if (hash !== null && !signatureMatches(bodySha256(req.rawBody), hash.toLowerCase())) {
         throw new WebhookError(401, 'signature_invalid', 'the body does not match the bodySHA256 Twilio signed');
       }
@@ -58,23 +63,43 @@ export function createTwilioAdapter(options: TwilioAdapterOptions = {}): Channel
       for (const [k, v] of req.method === 'GET' ? [...req.query] : formParams(req)) if (!p.has(k)) p.set(k, v);
       const status = p.get('MessageStatus');
       const sid = p.get('MessageSid') ?? p.get('SmsMessageSid') ?? p.get('SmsSid');
-      if (!sid || !/^(SM|MM)[0-9a-f]{32}$/i.test(sid)) throw new WebhookError(400, 'body_invalid', `MessageSid: expected an SM… or MM… id, got ${sid === undefined ? 'nothing' : JSON.stringify(sid.slice(0, 40))}`);
+      if (!sid || !/^(SM|MM)[0-9a-f]{32}$/i.test(sid))
+        throw new WebhookError(
+          400,
+          'body_invalid',
+          `MessageSid: expected an SM… or MM… id, got ${sid === undefined ? 'nothing' : JSON.stringify(sid.slice(0, 40))}`,
+        );
       const receivedAt = now();
       if (status !== undefined) return statusEvents(p, sid, status, integration.id, receivedAt);
       const from = p.get('From');
       if (!from) throw new WebhookError(400, 'body_invalid', 'From: the sender is missing');
-      const base = { channel: 'sms' as const, integrationId: integration.id, channelUserId: from, messageId: sid, at: receivedAt, receivedAt };
+      const base = {
+        channel: 'sms' as const,
+        integrationId: integration.id,
+        channelUserId: from,
+        messageId: sid,
+        at: receivedAt,
+        receivedAt,
+      };
       const body = p.get('Body') ?? '';
       const keyword = keywordOf(body, p.get('OptOutType'));
       if (keyword) return [{ ...base, type: keyword, text: body }];
       const media = mediaOf(p);
-      if (media.length > 0) return [{ ...base, type: 'message.received', kind: 'media', media, ...(body ? { text: body } : {}) }];
+      if (media.length > 0)
+        return [{ ...base, type: 'message.received', kind: 'media', media, ...(body ? { text: body } : {}) }];
       const lat = Number(p.get('Latitude'));
       const lon = Number(p.get('Longitude'));
       if (p.has('Latitude') && p.has('Longitude') && Number.isFinite(lat) && Number.isFinite(lon)) {
         const name = p.get('Label');
         const address = p.get('Address');
-        return [{ ...base, type: 'message.received', kind: 'location', location: { latitude: lat, longitude: lon, ...(name ? { name } : {}), ...(address ? { address } : {}) } }];
+        return [
+          {
+            ...base,
+            type: 'message.received',
+            kind: 'location',
+            location: { latitude: lat, longitude: lon, ...(name ? { name } : {}), ...(address ? { address } : {}) },
+          },
+        ];
       }
       return [{ ...base, type: 'message.received', kind: 'text', text: body }];
     },
@@ -89,24 +114,39 @@ export function createTwilioAdapter(options: TwilioAdapterOptions = {}): Channel
       const from = integration.credentials.from;
       const service = integration.credentials.messagingServiceSid;
       if (!sid || (!from && !service)) {
-        throw new SendError('integration_misconfigured', `Twilio integration ${integration.id} needs credentials.accountSid and credentials.from or credentials.messagingServiceSid`, false);
+        throw new SendError(
+          'integration_misconfigured',
+          `Twilio integration ${integration.id} needs credentials.accountSid and credentials.from or credentials.messagingServiceSid`,
+          false,
+        );
       }
       const form = new URLSearchParams({ To: message.channelUserId });
       if (service) form.set('MessagingServiceSid', service);
       else form.set('From', from!);
-      const text = message.kind === 'media' ? message.media?.caption ?? message.text : message.text;
+      const text = message.kind === 'media' ? (message.media?.caption ?? message.text) : message.text;
       if (text) {
         const seg = smsSegments(text);
         if (text.length > TWILIO_MAX_BODY_CHARS || seg.segments > SMS_MAX_SEGMENTS) {
-          throw new SendError('message_too_long', `the SMS is ${seg.segments} ${seg.encoding} segments (${text.length} characters); at most ${SMS_MAX_SEGMENTS} segments and ${TWILIO_MAX_BODY_CHARS} characters are allowed`, false, '21617');
+          throw new SendError(
+            'message_too_long',
+            `the SMS is ${seg.segments} ${seg.encoding} segments (${text.length} characters); at most ${SMS_MAX_SEGMENTS} segments and ${TWILIO_MAX_BODY_CHARS} characters are allowed`,
+            false,
+            '21617',
+          );
         }
         form.set('Body', text);
       }
       if (message.kind === 'media') {
-        if (!message.media?.url) throw new SendError('unsupported_message', 'an MMS needs media.url (a public URL Twilio can fetch)', false);
+        if (!message.media?.url)
+          throw new SendError('unsupported_message', 'an MMS needs media.url (a public URL Twilio can fetch)', false);
         form.append('MediaUrl', message.media.url);
       }
-      if (!form.has('Body') && !form.has('MediaUrl')) throw new SendError('unsupported_message', `an SMS needs text; a ${message.kind} message without text cannot be sent`, false);
+      if (!form.has('Body') && !form.has('MediaUrl'))
+        throw new SendError(
+          'unsupported_message',
+          `an SMS needs text; a ${message.kind} message without text cannot be sent`,
+          false,
+        );
       const callback = integration.options?.statusCallbackUrl;
       if (typeof callback === 'string') form.set('StatusCallback', callback);
       const base = (integration.sendBaseUrl ?? TWILIO_API_BASE_URL).replace(/\/$/, '');
@@ -114,7 +154,11 @@ export function createTwilioAdapter(options: TwilioAdapterOptions = {}): Channel
       try {
         res = await fetchImpl(`${base}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`, {
           method: 'POST',
-          headers: { authorization: `Basic ${Buffer.from(`${integration.credentials.apiKeySid ?? sid}:${integration.credentials.apiKeySecret ?? token}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          headers: {
+            authorization: `Basic ${Buffer.from(`${integration.credentials.apiKeySid ?? sid}:${integration.credentials.apiKeySecret ?? token}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
           body: form.toString(),
           signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
         });
@@ -134,7 +178,11 @@ export const twilioAdapter = createTwilioAdapter();
 function formParams(req: WebhookRequest): [string, string][] {
   const type = req.headers.get('content-type') ?? '';
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
-    throw new WebhookError(415, 'content_type_unsupported', `Twilio webhooks are application/x-www-form-urlencoded, got ${type ? JSON.stringify(type) : 'no content type'}`);
+    throw new WebhookError(
+      415,
+      'content_type_unsupported',
+      `Twilio webhooks are application/x-www-form-urlencoded, got ${type ? JSON.stringify(type) : 'no content type'}`,
+    );
   }
   let text: string;
   try {
@@ -145,7 +193,10 @@ function formParams(req: WebhookRequest): [string, string][] {
   return [...new URLSearchParams(text)];
 }
 
-function keywordOf(body: string, optOutType: string | undefined): 'contact.opted_out' | 'contact.opted_in' | 'contact.help_requested' | undefined {
+function keywordOf(
+  body: string,
+  optOutType: string | undefined,
+): 'contact.opted_out' | 'contact.opted_in' | 'contact.help_requested' | undefined {
   // Advanced Opt-Out tells us directly; otherwise apply the default single-word lists.
   const t = optOutType?.toUpperCase();
   if (t === 'STOP') return 'contact.opted_out';
@@ -163,7 +214,8 @@ function mediaOf(p: Map<string, string>): MediaItem[] {
   const out: MediaItem[] = [];
   for (let i = 0; i < n; i++) {
     const url = p.get(`MediaUrl${i}`);
-    if (!url) throw new WebhookError(400, 'body_invalid', `MediaUrl${i}: NumMedia is ${n} but this media URL is missing`);
+    if (!url)
+      throw new WebhookError(400, 'body_invalid', `MediaUrl${i}: NumMedia is ${n} but this media URL is missing`);
     const mimeType = p.get(`MediaContentType${i}`);
     // The media SID is the last path segment of the media URL.
     out.push({ url, id: url.split('/').pop() ?? url, ...(mimeType ? { mimeType } : {}) });
@@ -171,30 +223,64 @@ function mediaOf(p: Map<string, string>): MediaItem[] {
   return out;
 }
 
-function statusEvents(p: Map<string, string>, sid: string, status: string, integrationId: string, receivedAt: number): InboundEvent[] {
+function statusEvents(
+  p: Map<string, string>,
+  sid: string,
+  status: string,
+  integrationId: string,
+  receivedAt: number,
+): InboundEvent[] {
   const to = p.get('To');
   if (!to) throw new WebhookError(400, 'body_invalid', 'To: a status callback needs the recipient');
   // queued/sending/sent are known from the send call; undelivered and failed arrive only here.
-  const mapped = status === 'delivered' || status === 'read' ? status : status === 'failed' || status === 'undelivered' ? 'failed' : undefined;
+  const mapped =
+    status === 'delivered' || status === 'read'
+      ? status
+      : status === 'failed' || status === 'undelivered'
+        ? 'failed'
+        : undefined;
   if (!mapped) return [];
   const errorCode = p.get('ErrorCode');
-  const reason = mapped === 'failed' ? { ...asyncFailure(errorCode, status), ...(errorCode ? { providerCode: errorCode } : {}) } : undefined;
-  return [{
-    type: 'receipt.received', channel: 'sms', integrationId, channelUserId: to, messageId: `${sid}:${status}`,
-    at: receivedAt, receivedAt, status: mapped, providerMessageIds: [sid], ...(reason ? { reason } : {}),
-  }];
+  const reason =
+    mapped === 'failed'
+      ? { ...asyncFailure(errorCode, status), ...(errorCode ? { providerCode: errorCode } : {}) }
+      : undefined;
+  return [
+    {
+      type: 'receipt.received',
+      channel: 'sms',
+      integrationId,
+      channelUserId: to,
+      messageId: `${sid}:${status}`,
+      at: receivedAt,
+      receivedAt,
+      status: mapped,
+      providerMessageIds: [sid],
+      ...(reason ? { reason } : {}),
+    },
+  ];
 }
 
 /** Reason codes of asynchronous delivery failures (Twilio error codes in status callbacks). */
 function asyncFailure(code: string | undefined, status: string): { code: string; message: string } {
   switch (code) {
-    case '21610': return { code: 'opted_out', message: 'the recipient replied STOP; nothing is delivered until START' };
-    case '30003': return { code: 'recipient_unreachable', message: 'the handset is off or out of coverage (30003)' };
-    case '30005': return { code: 'recipient_invalid', message: 'the number does not exist (30005)' };
-    case '30006': return { code: 'recipient_invalid', message: 'a landline or an unreachable carrier (30006)' };
-    case '30007': return { code: 'carrier_filtered', message: 'the carrier filtered the message as spam (30007)' };
-    case '30008': return { code: 'provider_error', message: 'unknown delivery error (30008)' };
-    default: return { code: 'delivery_failed', message: `Twilio reports the message ${status}${code ? ` with error ${code}` : ''}` };
+    case '21610':
+      return { code: 'opted_out', message: 'the recipient replied STOP; nothing is delivered until START' };
+    case '30003':
+      return { code: 'recipient_unreachable', message: 'the handset is off or out of coverage (30003)' };
+    case '30005':
+      return { code: 'recipient_invalid', message: 'the number does not exist (30005)' };
+    case '30006':
+      return { code: 'recipient_invalid', message: 'a landline or an unreachable carrier (30006)' };
+    case '30007':
+      return { code: 'carrier_filtered', message: 'the carrier filtered the message as spam (30007)' };
+    case '30008':
+      return { code: 'provider_error', message: 'unknown delivery error (30008)' };
+    default:
+      return {
+        code: 'delivery_failed',
+        message: `Twilio reports the message ${status}${code ? ` with error ${code}` : ''}`,
+      };
   }
 }
 
@@ -205,13 +291,25 @@ function errorOf(res: Response, body: { code?: number; message?: string }): Send
   const ra = Number(res.headers.get('retry-after'));
   const retryAfterMs = Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined;
   switch (body.code) {
-    case 21610: return new SendError('opted_out', `${msg} (the recipient replied STOP; wait for START)`, false, code);
-    case 21617: return new SendError('message_too_long', msg, false, code);
-    case 21211: case 21614: case 21612: case 21408: return new SendError('recipient_invalid', msg, false, code);
-    case 63016: return new SendError('reply_window_closed', msg, false, code);
-    case 20003: case 20404: return new SendError('auth_failed', msg, false, code);
-    case 20429: case 14107: return new SendError('rate_limited', msg, true, code, retryAfterMs);
-    case 30001: return new SendError('rate_limited', msg, true, code, retryAfterMs);
+    case 21610:
+      return new SendError('opted_out', `${msg} (the recipient replied STOP; wait for START)`, false, code);
+    case 21617:
+      return new SendError('message_too_long', msg, false, code);
+    case 21211:
+    case 21614:
+    case 21612:
+    case 21408:
+      return new SendError('recipient_invalid', msg, false, code);
+    case 63016:
+      return new SendError('reply_window_closed', msg, false, code);
+    case 20003:
+    case 20404:
+      return new SendError('auth_failed', msg, false, code);
+    case 20429:
+    case 14107:
+      return new SendError('rate_limited', msg, true, code, retryAfterMs);
+    case 30001:
+      return new SendError('rate_limited', msg, true, code, retryAfterMs);
   }
   if (res.status === 429) return new SendError('rate_limited', msg, true, code, retryAfterMs);
   if (res.status >= 500) return new SendError('provider_error', msg, true, code, retryAfterMs);

@@ -5,7 +5,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The signature Twilio computes for a URL and its (decoded) POST parameters. */
-export function twilioSignature(authToken: string, url: string, params: readonly (readonly [string, string])[]): string {
+export function twilioSignature(
+  authToken: string,
+  url: string,
+  params: readonly (readonly [string, string])[],
+): string {
   // Sort by name; repeated names keep all their values, sorted, as the official helper does.
   const byName = new Map<string, string[]>();
   for (const [k, v] of params) byName.set(k, [...(byName.get(k) ?? []), v]);

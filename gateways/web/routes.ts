@@ -77,24 +77,38 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
 
   app.post('/web/:integrationId/sessions', (c) => {
     const integration = webIntegration(c.req.param('integrationId'));
-    if (!integration) return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
+    if (!integration)
+      return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
     const sessionId = newSessionId();
     const base = `/web/${encodeURIComponent(integration.id)}`;
-    return c.json({
-      sessionId, token: sessionToken(integration.secret, integration.id, sessionId),
-      messagesUrl: `/webhooks/web/${encodeURIComponent(integration.id)}`, streamUrl: `${base}/sessions/${sessionId}/stream`,
-    }, 201);
+    return c.json(
+      {
+        sessionId,
+        token: sessionToken(integration.secret, integration.id, sessionId),
+        messagesUrl: `/webhooks/web/${encodeURIComponent(integration.id)}`,
+        streamUrl: `${base}/sessions/${sessionId}/stream`,
+      },
+      201,
+    );
   });
 
   app.get('/web/:integrationId/sessions/:sessionId/stream', (c) => {
     const integration = webIntegration(c.req.param('integrationId'));
-    if (!integration) return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
+    if (!integration)
+      return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
     const token = bearerOf(c.req.raw.headers, new URL(c.req.url).searchParams);
     const sessionId = token ? sessionOf(token, integration.secret, integration.id) : undefined;
-    if (!sessionId || sessionId !== c.req.param('sessionId')) return fail(c, 401, 'signature_invalid', 'the session token is missing or not valid for this session');
+    if (!sessionId || sessionId !== c.req.param('sessionId'))
+      return fail(c, 401, 'signature_invalid', 'the session token is missing or not valid for this session');
     const key = `${integration.id}/${sessionId}`;
     // A few tabs per session are normal; more is a leak or abuse holding sockets open.
-    if (hub.listeners(key) >= MAX_STREAMS_PER_SESSION) return fail(c, 429, 'too_many_streams', `at most ${MAX_STREAMS_PER_SESSION} streams may be open per session; close one first`);
+    if (hub.listeners(key) >= MAX_STREAMS_PER_SESSION)
+      return fail(
+        c,
+        429,
+        'too_many_streams',
+        `at most ${MAX_STREAMS_PER_SESSION} streams may be open per session; close one first`,
+      );
     const resume = c.req.header('last-event-id') ?? c.req.query('lastEventId') ?? '';
     const [epoch, seqText] = resume.split('-');
     // Ids from another process (restart) or a dropped backlog: the browser reloads history, then streams.
@@ -120,7 +134,14 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
             dirty = false;
             const { events, gap } = hub.since(key, last);
             if (reset || gap) {
-              await stream.writeSSE({ event: 'reset', data: JSON.stringify({ reason: reset ? 'the stream restarted; reload the history' : 'messages were missed; reload the history' }) });
+              await stream.writeSSE({
+                event: 'reset',
+                data: JSON.stringify({
+                  reason: reset
+                    ? 'the stream restarted; reload the history'
+                    : 'messages were missed; reload the history',
+                }),
+              });
               reset = false;
             }
             for (const e of events) {
@@ -148,20 +169,32 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
 
   app.get('/web/:integrationId/sessions/:sessionId/history', async (c) => {
     const integration = webIntegration(c.req.param('integrationId'));
-    if (!integration) return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
+    if (!integration)
+      return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
     const token = bearerOf(c.req.raw.headers, new URL(c.req.url).searchParams);
     const sessionId = token ? sessionOf(token, integration.secret, integration.id) : undefined;
-    if (!sessionId || sessionId !== c.req.param('sessionId')) return fail(c, 401, 'signature_invalid', 'the session token is missing or not valid for this session');
+    if (!sessionId || sessionId !== c.req.param('sessionId'))
+      return fail(c, 401, 'signature_invalid', 'the session token is missing or not valid for this session');
     const base = integration.options?.historyUrl;
-    if (typeof base !== 'string') return fail(c, 501, 'history_not_configured', `web integration ${integration.id} has no options.historyUrl (the engine's base URL)`);
+    if (typeof base !== 'string')
+      return fail(
+        c,
+        501,
+        'history_not_configured',
+        `web integration ${integration.id} has no options.historyUrl (the engine's base URL)`,
+      );
     const from = c.req.query('from') ?? '0';
     const limit = c.req.query('limit') ?? '50';
-    if (!/^\d{1,9}$/.test(from) || !/^\d{1,3}$/.test(limit)) return fail(c, 400, 'invalid_query', 'from and limit must be non-negative integers');
+    if (!/^\d{1,9}$/.test(from) || !/^\d{1,3}$/.test(limit))
+      return fail(c, 400, 'invalid_query', 'from and limit must be non-negative integers');
     // Only this session's conversation is ever read: the key is built here, never taken from the browser.
     const key = encodeURIComponent(`web:${integration.id}:${sessionId}`);
     let res: Response;
     try {
-      res = await (deps.fetchImpl ?? fetch)(`${base.replace(/\/$/, '')}/conversations/${key}/history?from=${from}&limit=${limit}`, { signal: AbortSignal.timeout(10_000) });
+      res = await (deps.fetchImpl ?? fetch)(
+        `${base.replace(/\/$/, '')}/conversations/${key}/history?from=${from}&limit=${limit}`,
+        { signal: AbortSignal.timeout(10_000) },
+      );
     } catch (err) {
       return fail(c, 503, 'history_unavailable', `the engine did not answer: ${(err as Error).message}`);
     }
@@ -170,32 +203,62 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
     const page = (await res.json().catch(() => ({}))) as { entries?: Record<string, unknown>[]; next?: number | null };
     const entries = (page.entries ?? [])
       .filter((e) => (e.direction === 'inbound' || e.direction === 'outbound') && !e.deleted)
-      .map((e) => Object.fromEntries(['seq', 'messageId', 'at', 'direction', 'kind', 'text', 'media', 'status'].filter((k) => e[k] !== undefined).map((k) => [k, e[k]])));
+      .map((e) =>
+        Object.fromEntries(
+          ['seq', 'messageId', 'at', 'direction', 'kind', 'text', 'media', 'status']
+            .filter((k) => e[k] !== undefined)
+            .map((k) => [k, e[k]]),
+        ),
+      );
     return c.json({ entries, next: page.next ?? null });
   });
 
-  app.post('/web/:integrationId/sessions/:sessionId/outbound', bodyLimit({
-    maxSize: OUTBOUND_LIMIT_BYTES,
-    onError: (c) => fail(c, 413, 'body_too_large', `an outbound web message is limited to ${OUTBOUND_LIMIT_BYTES} bytes`),
-  }), async (c) => {
-    const integration = webIntegration(c.req.param('integrationId'));
-    if (!integration) return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
-    const raw = new Uint8Array(await c.req.arrayBuffer());
-    const given = c.req.header('x-switchboard-signature') ?? '';
-    if (!sameString(given, outboundSignature(integration.secret, raw))) return fail(c, 401, 'signature_invalid', 'X-Switchboard-Signature does not match the body signed with the integration secret');
-    if (!/^[A-Za-z0-9_-]{16,64}$/.test(c.req.param('sessionId'))) return fail(c, 404, 'unknown_session', 'not a web session id');
-    let value: unknown;
-    try {
-      value = JSON.parse(new TextDecoder().decode(raw));
-    } catch {
-      return fail(c, 400, 'body_malformed', 'the body is not JSON');
-    }
-    const r = outbound.safeParse(value);
-    if (!r.success) return fail(c, 400, 'body_invalid', `${r.error.issues[0]?.path.join('.') || '(body)'}: ${r.error.issues[0]?.message}`);
-    const key = `${integration.id}/${c.req.param('sessionId')}`;
-    const added = hub.push(key, 'message', r.data, r.data.id);
-    return c.json({ id: r.data.id, duplicate: !added, listeners: hub.listeners(key) }, 202);
-  });
+  app.post(
+    '/web/:integrationId/sessions/:sessionId/outbound',
+    bodyLimit({
+      maxSize: OUTBOUND_LIMIT_BYTES,
+      onError: (c) =>
+        fail(c, 413, 'body_too_large', `an outbound web message is limited to ${OUTBOUND_LIMIT_BYTES} bytes`),
+    }),
+    async (c) => {
+      const integration = webIntegration(c.req.param('integrationId'));
+      if (!integration)
+        return fail(
+          c,
+          404,
+          'unknown_integration',
+          `no web integration "${c.req.param('integrationId')}" is configured`,
+        );
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      const given = c.req.header('x-switchboard-signature') ?? '';
+      if (!sameString(given, outboundSignature(integration.secret, raw)))
+        return fail(
+          c,
+          401,
+          'signature_invalid',
+          'X-Switchboard-Signature does not match the body signed with the integration secret',
+        );
+      if (!/^[A-Za-z0-9_-]{16,64}$/.test(c.req.param('sessionId')))
+        return fail(c, 404, 'unknown_session', 'not a web session id');
+      let value: unknown;
+      try {
+        value = JSON.parse(new TextDecoder().decode(raw));
+      } catch {
+        return fail(c, 400, 'body_malformed', 'the body is not JSON');
+      }
+      const r = outbound.safeParse(value);
+      if (!r.success)
+        return fail(
+          c,
+          400,
+          'body_invalid',
+          `${r.error.issues[0]?.path.join('.') || '(body)'}: ${r.error.issues[0]?.message}`,
+        );
+      const key = `${integration.id}/${c.req.param('sessionId')}`;
+      const added = hub.push(key, 'message', r.data, r.data.id);
+      return c.json({ id: r.data.id, duplicate: !added, listeners: hub.listeners(key) }, 202);
+    },
+  );
 
   return { app, hub };
 }

@@ -11,7 +11,12 @@ function mediaType(mime: string | undefined): string {
 
 /** Builds `{ messaging_product: 'whatsapp', to, type, … }` for `/<phone id>/messages`. */
 export function whatsappBody(m: OutboundMessage): Record<string, unknown> {
-  const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to: m.channelUserId, ...(m.replyTo ? { context: { message_id: m.replyTo } } : {}) };
+  const base = {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: m.channelUserId,
+    ...(m.replyTo ? { context: { message_id: m.replyTo } } : {}),
+  };
   if (m.kind === 'text') {
     if (!m.text) throw new SendError('message_invalid', 'a text message needs text', false);
     return { ...base, type: 'text', text: { preview_url: false, body: m.text } };
@@ -20,14 +25,19 @@ export function whatsappBody(m: OutboundMessage): Record<string, unknown> {
     if (!m.template) throw new SendError('message_invalid', 'a template message needs a template', false);
     const params = m.template.params ?? [];
     return {
-      ...base, type: 'template',
+      ...base,
+      type: 'template',
       template: {
-        name: m.template.name, language: { code: m.template.language },
-        ...(params.length ? { components: [{ type: 'body', parameters: params.map((text) => ({ type: 'text', text })) }] } : {}),
+        name: m.template.name,
+        language: { code: m.template.language },
+        ...(params.length
+          ? { components: [{ type: 'body', parameters: params.map((text) => ({ type: 'text', text })) }] }
+          : {}),
       },
     };
   }
-  if (!m.media || (!m.media.url && !m.media.id)) throw new SendError('message_invalid', 'a media message needs media.url or media.id', false);
+  if (!m.media || (!m.media.url && !m.media.id))
+    throw new SendError('message_invalid', 'a media message needs media.url or media.id', false);
   const type = mediaType(m.media.mimeType);
   const object = {
     ...(m.media.id ? { id: m.media.id } : { link: m.media.url }),

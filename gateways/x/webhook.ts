@@ -7,7 +7,8 @@ export function xCrcHandshake(req: WebhookRequest, integration: Integration): Re
   if (req.method !== 'GET') return undefined;
   const token = req.query.get('crc_token');
   if (token === null) return undefined;
-  if (!token) return Response.json({ error: { code: 'handshake_invalid', message: 'crc_token is empty' } }, { status: 400 });
+  if (!token)
+    return Response.json({ error: { code: 'handshake_invalid', message: 'crc_token is empty' } }, { status: 400 });
   return Response.json({ response_token: `sha256=${hmac('sha256', integration.secret, token, 'base64')}` });
 }
 
@@ -16,5 +17,10 @@ export function verifyXSignature(req: WebhookRequest, integration: Integration):
   const header = req.headers.get('x-twitter-webhooks-signature');
   if (!header) throw new WebhookError(401, 'signature_missing', 'the x-twitter-webhooks-signature header is missing');
   const expected = `sha256=${hmac('sha256', integration.secret, req.rawBody, 'base64')}`;
-  if (!safeEqual(header, expected)) throw new WebhookError(401, 'signature_invalid', 'x-twitter-webhooks-signature does not match the body signed with the consumer secret');
+  if (!safeEqual(header, expected))
+    throw new WebhookError(
+      401,
+      'signature_invalid',
+      'x-twitter-webhooks-signature does not match the body signed with the consumer secret',
+    );
 }

@@ -24,7 +24,9 @@ describe('ActorHost', () => {
     const { host, store } = makeHost(join(root, 'a'), clock);
     const ref = { type: 'counter', key: 'k1' };
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => host.deliver({ id: `e${i}`, to: ref, event: { type: 'count.incremented' } })),
+      Array.from({ length: 50 }, (_, i) =>
+        host.deliver({ id: `e${i}`, to: ref, event: { type: 'count.incremented' } }),
+      ),
     );
     expect(results.every((r) => r.status === 'applied')).toBe(true);
     expect(host.read(ref)?.context).toEqual({ count: 50, fired: 0 });
@@ -143,15 +145,25 @@ describe('ActorHost', () => {
     const clock = new ManualClock();
     const { host, store } = makeHost(join(root, 'f'), clock, new MemoryBus(), { maxActive: 10 });
     for (let i = 0; i < 100; i++) {
-      await host.deliver({ id: `p${i}`, to: { type: 'counter', key: `k${i % 25}` }, event: { type: 'count.incremented', by: i } });
+      await host.deliver({
+        id: `p${i}`,
+        to: { type: 'counter', key: `k${i % 25}` },
+        event: { type: 'count.incremented', by: i },
+      });
     }
     const before = host.readPersisted({ type: 'counter', key: 'k3' });
     expect(host.activeCount).toBeLessThanOrEqual(10);
     expect(host.passivateIdle(0)).toBeGreaterThan(0);
     expect(host.activeCount).toBe(0);
     expect(host.readPersisted({ type: 'counter', key: 'k3' })).toEqual(before);
-    await host.deliver({ id: 'p-last', to: { type: 'counter', key: 'k3' }, event: { type: 'count.incremented', by: 1 } });
-    expect(host.read({ type: 'counter', key: 'k3' })?.context.count).toBe((before as { context: { count: number } }).context.count + 1);
+    await host.deliver({
+      id: 'p-last',
+      to: { type: 'counter', key: 'k3' },
+      event: { type: 'count.incremented', by: 1 },
+    });
+    expect(host.read({ type: 'counter', key: 'k3' })?.context.count).toBe(
+      (before as { context: { count: number } }).context.count + 1,
+    );
     await host.stop();
     await store.close();
   });

@@ -7,8 +7,11 @@ describe('pureTransition (reused inert scope)', () => {
   it('agrees with xstate transition() on snapshots and actions', () => {
     const fast = pureTransition(counterMachine);
     const events: CounterEvent[] = [
-      { type: 'count.incremented', by: 2 }, { type: 'reminder.requested', delayMs: 5_000 },
-      { type: 'reminder.cancelled' }, { type: 'reminder.fired' }, { type: 'count.incremented' },
+      { type: 'count.incremented', by: 2 },
+      { type: 'reminder.requested', delayMs: 5_000 },
+      { type: 'reminder.cancelled' },
+      { type: 'reminder.fired' },
+      { type: 'count.incremented' },
     ];
     let [a] = initialTransition(counterMachine);
     let b = a;
@@ -16,7 +19,9 @@ describe('pureTransition (reused inert scope)', () => {
       const [na, actsA] = transition(counterMachine, a, e);
       const [nb, actsB] = fast(b, e);
       expect(counterMachine.getPersistedSnapshot(nb)).toEqual(counterMachine.getPersistedSnapshot(na));
-      expect(actsB.map((x) => [x.type, x.params])).toEqual(actsA.map((x) => [x.type, (x as { params?: unknown }).params]));
+      expect(actsB.map((x) => [x.type, x.params])).toEqual(
+        actsA.map((x) => [x.type, (x as { params?: unknown }).params]),
+      );
       a = na;
       b = nb;
     }

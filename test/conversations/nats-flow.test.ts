@@ -37,22 +37,45 @@ describe('conversation through NATS with the engine running', () => {
 
   it('threads, enforces the WhatsApp window, records delivery, and starts a new interaction after 72 h', async () => {
     const node = await startEngineNode({
-      dataDir: join(tempDir(), 'e'), httpPort: 0, natsUrl: nats.server.url, virtualClock: true, logger: createLogger({ level: 'silent' }),
-      conversation: parseConversationConfig({ threading: { defaultWindowHours: 24, integrations: { 'whatsapp:wa1': 72 } } }),
+      dataDir: join(tempDir(), 'e'),
+      httpPort: 0,
+      natsUrl: nats.server.url,
+      virtualClock: true,
+      logger: createLogger({ level: 'silent' }),
+      conversation: parseConversationConfig({
+        threading: { defaultWindowHours: 24, integrations: { 'whatsapp:wa1': 72 } },
+      }),
     });
     const nc = await connectNats(nats.server.url, 'test-gateway');
     const js = nc.jetstream();
     const base = `http://127.0.0.1:${node.httpPort}`;
     const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     };
     const now = async () => (await api('GET', '/admin/clock')).body.now as number;
     const inbound = async (messageId: string, text: string) => {
-      const ev: MessageReceived = { type: 'message.received', channel: 'whatsapp', integrationId: 'wa1', channelUserId: '+15551234567', messageId, kind: 'text', text, at: await now() };
+      const ev: MessageReceived = {
+        type: 'message.received',
+        channel: 'whatsapp',
+        integrationId: 'wa1',
+        channelUserId: '+15551234567',
+        messageId,
+        kind: 'text',
+        text,
+        at: await now(),
+      };
       const key = conversationKey(ev);
       // Exactly as a gateway publishes it (a platform retry publishes the same id again).
-      await publishEnvelope(js, { id: `whatsapp:wa1:${messageId}`, to: { type: 'conversation', key }, event: { ...ev } }, partitionOf(key));
+      await publishEnvelope(
+        js,
+        { id: `whatsapp:wa1:${messageId}`, to: { type: 'conversation', key }, event: { ...ev } },
+        partitionOf(key),
+      );
       return key;
     };
     try {
@@ -68,22 +91,54 @@ describe('conversation through NATS with the engine running', () => {
       const firstId = first.current.interactionId as string;
 
       // Agent replies while the window is open.
-      const ok = await api('POST', `${conv}/replies`, { requestId: 'r1', agentId: 'agent-1', kind: 'text', text: 'Sorry! Checking now.' });
+      const ok = await api('POST', `${conv}/replies`, {
+        requestId: 'r1',
+        agentId: 'agent-1',
+        kind: 'text',
+        text: 'Sorry! Checking now.',
+      });
       expect(ok.status).toBe(201);
       const [replyId] = ok.body.messageIds as string[];
       // The same request id again is not sent twice.
-      expect((await api('POST', `${conv}/replies`, { requestId: 'r1', agentId: 'agent-1', kind: 'text', text: 'Sorry! Checking now.' })).status).toBe(409);
+      expect(
+        (
+          await api('POST', `${conv}/replies`, {
+            requestId: 'r1',
+            agentId: 'agent-1',
+            kind: 'text',
+            text: 'Sorry! Checking now.',
+          })
+        ).status,
+      ).toBe(409);
 
       // The delivery worker reports back, as a gateway does.
-      await publishEnvelope(js, { id: `status:${replyId}:delivered`, to: { type: 'conversation', key }, event: { type: 'delivery.updated', messageId: replyId, status: 'delivered', at: await now() } }, partitionOf(key));
+      await publishEnvelope(
+        js,
+        {
+          id: `status:${replyId}:delivered`,
+          to: { type: 'conversation', key },
+          event: { type: 'delivery.updated', messageId: replyId, status: 'delivered', at: await now() },
+        },
+        partitionOf(key),
+      );
 
       // 24 hours later: free-form refused with the reason, template accepted.
       expect((await api('POST', '/admin/clock/advance', { ms: 24 * HOUR })).status).toBe(200);
-      const refused = await api('POST', `${conv}/replies`, { requestId: 'r2', agentId: 'agent-1', kind: 'text', text: 'Any news?' });
+      const refused = await api('POST', `${conv}/replies`, {
+        requestId: 'r2',
+        agentId: 'agent-1',
+        kind: 'text',
+        text: 'Any news?',
+      });
       expect(refused.status).toBe(422);
       expect(refused.body.error.code).toBe('template_required');
       expect(refused.body.error.message).toMatch(/template/);
-      const template = await api('POST', `${conv}/replies`, { requestId: 'r3', agentId: 'agent-1', kind: 'template', template: { name: 'order_update', language: 'en', params: ['A-1'] } });
+      const template = await api('POST', `${conv}/replies`, {
+        requestId: 'r3',
+        agentId: 'agent-1',
+        kind: 'template',
+        template: { name: 'order_update', language: 'en', params: ['A-1'] },
+      });
       expect(template.status).toBe(201);
 
       // 72 hours after the last message the interaction is over; the next message opens a new one.
@@ -101,10 +156,17 @@ describe('conversation through NATS with the engine running', () => {
         return r.body.entries.length === r.body.total ? (r.body.entries as HistoryEntry[]) : undefined;
       });
       expect(all.map((e) => `${e.direction}:${e.kind}`)).toEqual([
-        'event:interaction.opened', 'inbound:text', 'outbound:text', 'outbound:template',
-        'event:interaction.closed', 'event:interaction.opened', 'inbound:text',
+        'event:interaction.opened',
+        'inbound:text',
+        'outbound:text',
+        'outbound:template',
+        'event:interaction.closed',
+        'event:interaction.opened',
+        'inbound:text',
       ]);
-      expect(new Set(all.filter((e) => e.kind === 'interaction.opened').map((e) => e.interactionId))).toEqual(new Set([firstId, second.current.interactionId]));
+      expect(new Set(all.filter((e) => e.kind === 'interaction.opened').map((e) => e.interactionId))).toEqual(
+        new Set([firstId, second.current.interactionId]),
+      );
       const delivered = await until('the delivery status', async () => {
         const r = await api('GET', `${conv}/history?limit=200`);
         const e = (r.body.entries as HistoryEntry[]).find((x) => x.messageId === replyId);
@@ -123,12 +185,19 @@ describe('conversation through NATS with the engine running', () => {
       expect(ch.body.entries).toHaveLength(all.length);
 
       // Bad input gets a JSON reason.
-      expect((await api('POST', `${conv}/replies`, { requestId: 'r4', kind: 'sms' })).body.error.code).toBe('invalid_body');
+      expect((await api('POST', `${conv}/replies`, { requestId: 'r4', kind: 'sms' })).body.error.code).toBe(
+        'invalid_body',
+      );
       expect((await api('GET', '/conversations/nochannel:x:y')).body.error.code).toBe('invalid_conversation_key');
 
       // What the delivery worker would consume: the reply and the template, once each.
       const jsm = await nc.jetstreamManager();
-      await jsm.consumers.add(STREAMS.effects.name, { durable_name: 'test-wa-out', filter_subject: 'sb.outbound.whatsapp', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
+      await jsm.consumers.add(STREAMS.effects.name, {
+        durable_name: 'test-wa-out',
+        filter_subject: 'sb.outbound.whatsapp',
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+      });
       const consumer = await js.consumers.get(STREAMS.effects.name, 'test-wa-out');
       const out: OutboundMessage[] = [];
       const batch = await consumer.fetch({ max_messages: 10, expires: 1_000 });
@@ -137,7 +206,12 @@ describe('conversation through NATS with the engine running', () => {
         m.ack();
       }
       expect(out.map((o) => o.kind)).toEqual(['text', 'template']);
-      expect(out[0]).toMatchObject({ id: replyId, conversationKey: key, interactionId: firstId, channelUserId: '+15551234567' });
+      expect(out[0]).toMatchObject({
+        id: replyId,
+        conversationKey: key,
+        interactionId: firstId,
+        channelUserId: '+15551234567',
+      });
     } finally {
       await nc.close();
       await node.stop();

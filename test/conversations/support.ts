@@ -55,7 +55,10 @@ export function runtime(types: ActorType[], start = Date.UTC(2026, 0, 5, 9, 0, 0
   host.start();
   let n = 0;
   return {
-    clock, store, bus, host,
+    clock,
+    store,
+    bus,
+    host,
     /** Sends an event with a fresh id and returns the first response (or the status). */
     async send(to: ActorRef, event: ActorEvent) {
       const r = await host.send(to, event, `t${++n}`);

@@ -20,10 +20,27 @@ const ACTORS = 1_000;
 const ROOT = join(import.meta.dirname, '..', '..');
 
 function startEngine(dataDir: string, natsUrl: string, port: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'engine', 'cli.ts'), 'engine', '--data', dataDir, '--http', String(port), '--nats', natsUrl, '--log-level', 'warn'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  return spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'engine', 'cli.ts'),
+      'engine',
+      '--data',
+      dataDir,
+      '--http',
+      String(port),
+      '--nats',
+      natsUrl,
+      '--log-level',
+      'warn',
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
@@ -58,7 +75,11 @@ describe('crash and restart', () => {
         Array.from({ length: Math.min(500, EVENTS - i) }, (_, j) => {
           const n = i + j;
           const key = `c${n % ACTORS}`;
-          return js.publish(subjects.actor(partitionOf(key)), encode({ id: `ev-${n}`, to: { type: 'counter', key }, event: { type: 'count.incremented' } }), { msgID: `ev-${n}` });
+          return js.publish(
+            subjects.actor(partitionOf(key)),
+            encode({ id: `ev-${n}`, to: { type: 'counter', key }, event: { type: 'count.incremented' } }),
+            { msgID: `ev-${n}` },
+          );
         }),
       );
     }
@@ -72,19 +93,28 @@ describe('crash and restart', () => {
     engine = startEngine(dataDir, nats.server.url, port);
     await until('all effects', async () => (await effectsCount(nc)) >= EVENTS);
     await until('engine ready with an empty outbox', async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`).then((x) => x.json(), () => undefined);
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (x) => x.json(),
+        () => undefined,
+      );
       return r?.ready === true && r.outbox === 0;
     });
 
     // Every actor counted exactly its 10 events.
     for (let k = 0; k < ACTORS; k += 37) {
-      const r = (await fetch(`http://127.0.0.1:${port}/admin/actors/counter/c${k}`).then((x) => x.json())) as { snapshot: { context: { count: number } } };
+      const r = (await fetch(`http://127.0.0.1:${port}/admin/actors/counter/c${k}`).then((x) => x.json())) as {
+        snapshot: { context: { count: number } };
+      };
       expect(r.snapshot.context.count, `actor c${k}, seed ${seed}`).toBe(EVENTS / ACTORS);
     }
     // Every effect reached NATS once: one record per event, and per actor exactly the counts 1..10.
     expect(await effectsCount(nc)).toBe(EVENTS);
     const jsm = await nc.jetstreamManager();
-    await jsm.consumers.add(STREAMS.effects.name, { durable_name: 'audit', ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
+    await jsm.consumers.add(STREAMS.effects.name, {
+      durable_name: 'audit',
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.All,
+    });
     const consumer = await js.consumers.get(STREAMS.effects.name, 'audit');
     const ids = new Set<string>();
     const counts = new Map<string, number[]>();
@@ -102,7 +132,11 @@ describe('crash and restart', () => {
       if (got === 0) break;
     }
     expect(ids.size).toBe(EVENTS);
-    for (const [key, seen] of counts) expect(seen.sort((a, b) => a - b), key).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const [key, seen] of counts)
+      expect(
+        seen.sort((a, b) => a - b),
+        key,
+      ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(counts.size).toBe(ACTORS);
 
     // SIGTERM is a graceful stop: drain, flush the outbox, exit 0.

@@ -8,9 +8,27 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('switchboard demo', () => {
   it('runs the whole scenario and shows it', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'engine', 'cli.ts'), 'demo', '--exit', '--http', '0', '--gateway-http', '0', '--data', join(tempDir(), 'demo')], {
-      cwd: ROOT, encoding: 'utf8', timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'engine', 'cli.ts'),
+        'demo',
+        '--exit',
+        '--http',
+        '0',
+        '--gateway-http',
+        '0',
+        '--data',
+        join(tempDir(), 'demo'),
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('last-agent affinity): true');

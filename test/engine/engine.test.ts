@@ -18,7 +18,13 @@ describe('Engine over NATS', () => {
   it('consumes envelopes from partition subjects, applies them once, and relays effects', async () => {
     const dir = tempDir();
     const clock = new ManualClock();
-    const engine = new Engine({ dataDir: join(dir, 'e'), natsUrl: nats.server.url, clock, logger, actorTypes: [{ name: 'counter', machine: counterMachine }] });
+    const engine = new Engine({
+      dataDir: join(dir, 'e'),
+      natsUrl: nats.server.url,
+      clock,
+      logger,
+      actorTypes: [{ name: 'counter', machine: counterMachine }],
+    });
     await engine.start();
     const nc = await connectNats(nats.server.url, 'test');
     const js = nc.jetstream();

@@ -14,15 +14,53 @@ const nats = useNatsServer();
 
 describe('gateway into a real engine', () => {
   it('a signed WhatsApp webhook, delivered twice, becomes one conversation event in the engine', async () => {
-    const engine = new Engine({ dataDir: join(tempDir(), 'e'), natsUrl: nats.server.url, clock: new ManualClock(1_749_416_400_000), logger: createLogger({ level: 'silent' }), actorTypes: builtinActorTypes({ partitions: 16 }) });
+    const engine = new Engine({
+      dataDir: join(tempDir(), 'e'),
+      natsUrl: nats.server.url,
+      clock: new ManualClock(1_749_416_400_000),
+      logger: createLogger({ level: 'silent' }),
+      actorTypes: builtinActorTypes({ partitions: 16 }),
+    });
     await engine.start();
-    const gw = await startGateway({ config: parseGatewayConfig({ integrations: [{ id: 'wa1', channel: 'whatsapp', secret: 'app_secret' }] }), natsUrl: nats.server.url, httpPort: 0, deliver: false });
+    const gw = await startGateway({
+      config: parseGatewayConfig({ integrations: [{ id: 'wa1', channel: 'whatsapp', secret: 'app_secret' }] }),
+      natsUrl: nats.server.url,
+      httpPort: 0,
+      deliver: false,
+    });
     const body = JSON.stringify({
       object: 'whatsapp_business_account',
-      entry: [{ id: 'waba', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: 'p' }, contacts: [{ profile: { name: 'Sheena' }, wa_id: '16505551234' }], messages: [{ from: '16505551234', id: 'wamid.E2E', timestamp: '1749416383', type: 'text', text: { body: 'Where is my order?' } }] } }] }],
+      entry: [
+        {
+          id: 'waba',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { phone_number_id: 'p' },
+                contacts: [{ profile: { name: 'Sheena' }, wa_id: '16505551234' }],
+                messages: [
+                  {
+                    from: '16505551234',
+                    id: 'wamid.E2E',
+                    timestamp: '1749416383',
+                    type: 'text',
+                    text: { body: 'Where is my order?' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
     });
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`http://127.0.0.1:${gw.port}/webhooks/whatsapp/wa1`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(body, 'app_secret') } });
+      const res = await fetch(`http://127.0.0.1:${gw.port}/webhooks/whatsapp/wa1`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(body, 'app_secret') },
+      });
       expect(res.status).toBe(200);
     }
     const ref = { type: 'conversation', key: 'whatsapp:wa1:16505551234' };

@@ -61,18 +61,42 @@ describe('length rules', () => {
 describe('gateway config', () => {
   it('validates integrations and names the bad field', () => {
     expect(parseGatewayConfig({ integrations: [{ id: 'wa1', channel: 'whatsapp', secret: 's' }] }).partitions).toBe(16);
-    expect(() => parseGatewayConfig({ integrations: [{ id: 'wa 1', channel: 'whatsapp', secret: 's' }] })).toThrow(/integrations\.0\.id/);
-    expect(() => parseGatewayConfig({ integrations: [{ id: 'a', channel: 'fax', secret: 's' }] })).toThrow(GatewayConfigError);
-    expect(() => parseGatewayConfig({ integrations: [{ id: 'a', channel: 'x', secret: 's' }, { id: 'a', channel: 'x', secret: 't' }] })).toThrow(/duplicate integration x\/a/);
-    expect(() => parseGatewayConfig({ integrations: [{ id: 'p', channel: 'social', secret: 's' }] })).toThrow(/integrations\.0\.options\.platform/);
-    expect(() => parseGatewayConfig({ integrations: [{ id: 'p', channel: 'social', secret: 's', options: { platform: 'x', keywords: 'help' } }] })).toThrow(/keywords must be a list/);
+    expect(() => parseGatewayConfig({ integrations: [{ id: 'wa 1', channel: 'whatsapp', secret: 's' }] })).toThrow(
+      /integrations\.0\.id/,
+    );
+    expect(() => parseGatewayConfig({ integrations: [{ id: 'a', channel: 'fax', secret: 's' }] })).toThrow(
+      GatewayConfigError,
+    );
+    expect(() =>
+      parseGatewayConfig({
+        integrations: [
+          { id: 'a', channel: 'x', secret: 's' },
+          { id: 'a', channel: 'x', secret: 't' },
+        ],
+      }),
+    ).toThrow(/duplicate integration x\/a/);
+    expect(() => parseGatewayConfig({ integrations: [{ id: 'p', channel: 'social', secret: 's' }] })).toThrow(
+      /integrations\.0\.options\.platform/,
+    );
+    expect(() =>
+      parseGatewayConfig({
+        integrations: [{ id: 'p', channel: 'social', secret: 's', options: { platform: 'x', keywords: 'help' } }],
+      }),
+    ).toThrow(/keywords must be a list/);
   });
 });
 
 describe('hostile input', () => {
   // Correctly signed garbage must be refused with 400 (or accepted as nothing), never crash or 500.
   const samples = [
-    'null', '[]', '"x"', '42', '{}', '{"object":null}', '{"entry":{}}', '{"object":"page","entry":[null]}',
+    'null',
+    '[]',
+    '"x"',
+    '42',
+    '{}',
+    '{"object":null}',
+    '{"entry":{}}',
+    '{"object":"page","entry":[null]}',
     '{"object":"page","entry":[{"id":"1","messaging":[{"sender":{},"message":[]}]}]}',
     '{"object":"instagram","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"recipient":{"id":"1"},"timestamp":"x"}]}]}',
     '{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"from":"1","id":"2","timestamp":"3","type":"image","image":"x"}]}}]}]}',
@@ -94,7 +118,10 @@ describe('hostile input', () => {
       const adapter = builtinAdapters[integration.channel]!;
       const { post } = testApp(adapter, [integration]);
       for (const body of samples) {
-        const sig: Record<string, string> = integration.channel === 'x' || integration.channel === 'social' ? { 'x-twitter-webhooks-signature': xSignature(body, 's') } : { 'x-hub-signature-256': metaSignature(body, 's') };
+        const sig: Record<string, string> =
+          integration.channel === 'x' || integration.channel === 'social'
+            ? { 'x-twitter-webhooks-signature': xSignature(body, 's') }
+            : { 'x-hub-signature-256': metaSignature(body, 's') };
         const res = await post(`/webhooks/${integration.channel}/i`, body, sig);
         expect([200, 400], body.slice(0, 60)).toContain(res.status);
         if (res.status === 400) expect((await res.json()).error.code).toMatch(/^body_/);
@@ -118,12 +145,18 @@ describe('body size limit', () => {
         else ctrl.enqueue(new Uint8Array(512));
       },
     });
-    const res = await app.request('/webhooks/whatsapp/i', { method: 'POST', body: chunked, duplex: 'half' } as RequestInit);
+    const res = await app.request('/webhooks/whatsapp/i', {
+      method: 'POST',
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe('body_too_large');
     expect(pulled).toBeLessThan(10); // stopped reading early, never buffered the whole body
     const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
-    expect((await post('/webhooks/whatsapp/i', body, { 'x-hub-signature-256': metaSignature(body, 's') })).status).toBe(200);
+    expect((await post('/webhooks/whatsapp/i', body, { 'x-hub-signature-256': metaSignature(body, 's') })).status).toBe(
+      200,
+    );
     expect(publisher.envelopes).toHaveLength(0);
   });
 });

@@ -15,7 +15,29 @@ const SECRET = 'outage_secret';
 function webhook(i: number): string {
   return JSON.stringify({
     object: 'whatsapp_business_account',
-    entry: [{ id: 'waba', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: 'p' }, messages: [{ from: `1555${i % 50}`, id: `wamid.out${i}`, timestamp: '1749416383', type: 'text', text: { body: `message ${i}` } }] } }] }],
+    entry: [
+      {
+        id: 'waba',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { phone_number_id: 'p' },
+              messages: [
+                {
+                  from: `1555${i % 50}`,
+                  id: `wamid.out${i}`,
+                  timestamp: '1749416383',
+                  type: 'text',
+                  text: { body: `message ${i}` },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
   });
 }
 
@@ -32,7 +54,11 @@ describe('nats-server stopped while webhooks arrive', () => {
     const results = new Map<number, number>();
     const send = async (i: number): Promise<void> => {
       const body = webhook(i);
-      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(body, SECRET) } });
+      const res = await fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(body, SECRET) },
+      });
       results.set(i, res.status);
       await res.arrayBuffer();
     };

@@ -39,7 +39,13 @@ export function xSignature(body: string, secret: string): string {
 /** An in-process gateway app over one adapter and its integrations. */
 export function testApp(adapter: ChannelAdapter, integrations: Integration[], bodyLimitBytes?: number) {
   const publisher = new RecordingPublisher();
-  const { app, stats } = createGatewayApp({ adapters: [adapter], integrations, publisher, bodyLimitBytes, now: () => 1_700_000_000_000 });
+  const { app, stats } = createGatewayApp({
+    adapters: [adapter],
+    integrations,
+    publisher,
+    bodyLimitBytes,
+    now: () => 1_700_000_000_000,
+  });
   const post = (path: string, body: string, headers: Record<string, string>) =>
     app.request(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   return { app, stats, publisher, post };

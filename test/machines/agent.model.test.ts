@@ -18,7 +18,16 @@ import { tempDir } from '../support/tmp.js';
 const holder = new RoutingConfigHolder({
   initial: {
     queues: [{ id: 'q1' }, { id: 'qv', mediaType: 'voice', acw: { mode: 'timeboxed', timeoutSeconds: 20 } }],
-    agents: [{ id: 'a1', queues: ['q1', 'qv'], utilization: { media: { message: { max: 2, interruptibleBy: ['voice'] }, voice: { max: 1, interruptibleBy: [] } }, totalMax: 2 } }],
+    agents: [
+      {
+        id: 'a1',
+        queues: ['q1', 'qv'],
+        utilization: {
+          media: { message: { max: 2, interruptibleBy: ['voice'] }, voice: { max: 1, interruptibleBy: [] } },
+          totalMax: 2,
+        },
+      },
+    ],
   },
 });
 const machine = createAgentMachine(holder);
@@ -32,13 +41,38 @@ function eventsFor(s: AnyMachineSnapshot): Ev[] {
   const c = ctxOf(s);
   const n = c.stats.granted + c.stats.refused + 1;
   const evs: Ev[] = [
-    { type: 'agent.logged_in' }, { type: 'agent.logged_out' },
-    { type: 'agent.presence_changed', presence: 'not_ready', reason: 'Lunch' }, { type: 'agent.presence_changed', presence: 'available' },
-    { type: 'agent.offer_requested', offerId: `o${n}`, interactionId: `i${n}`, conversationKey: `k${n}`, queueId: 'q1', from: { type: 'queue', key: 'q1' }, mediaType: 'message', alertingTimeoutMs: 30_000 + n * 1_000 },
-    { type: 'agent.offer_requested', offerId: `o${n}`, interactionId: `i${n}`, conversationKey: `k${n}`, queueId: 'qv', from: { type: 'queue', key: 'qv' }, mediaType: 'voice', alertingTimeoutMs: 30_000 + n * 1_000 },
+    { type: 'agent.logged_in' },
+    { type: 'agent.logged_out' },
+    { type: 'agent.presence_changed', presence: 'not_ready', reason: 'Lunch' },
+    { type: 'agent.presence_changed', presence: 'available' },
+    {
+      type: 'agent.offer_requested',
+      offerId: `o${n}`,
+      interactionId: `i${n}`,
+      conversationKey: `k${n}`,
+      queueId: 'q1',
+      from: { type: 'queue', key: 'q1' },
+      mediaType: 'message',
+      alertingTimeoutMs: 30_000 + n * 1_000,
+    },
+    {
+      type: 'agent.offer_requested',
+      offerId: `o${n}`,
+      interactionId: `i${n}`,
+      conversationKey: `k${n}`,
+      queueId: 'qv',
+      from: { type: 'queue', key: 'qv' },
+      mediaType: 'voice',
+      alertingTimeoutMs: 30_000 + n * 1_000,
+    },
   ];
   for (const o of Object.values(c.offers)) {
-    evs.push({ type: 'agent.offer_accepted', offerId: o.offerId }, { type: 'agent.offer_declined', offerId: o.offerId }, { type: 'agent.offer_expired', offerId: o.offerId }, { type: 'agent.offer_rescinded', offerId: o.offerId });
+    evs.push(
+      { type: 'agent.offer_accepted', offerId: o.offerId },
+      { type: 'agent.offer_declined', offerId: o.offerId },
+      { type: 'agent.offer_expired', offerId: o.offerId },
+      { type: 'agent.offer_rescinded', offerId: o.offerId },
+    );
   }
   for (const it of Object.values(c.interactions)) {
     if (it.stage === 'connected') evs.push({ type: 'agent.interaction_ended', interactionId: it.interactionId });
@@ -51,20 +85,33 @@ function eventsFor(s: AnyMachineSnapshot): Ev[] {
 /** States by what matters for routing (presence, load), not by ids. */
 function serialize(s: AnyMachineSnapshot): string {
   const c = ctxOf(s);
-  const offers = Object.values(c.offers).map((o) => o.mediaType).sort().join(',');
-  const its = Object.values(c.interactions).map((i) => `${i.mediaType}:${i.stage}`).sort().join(',');
+  const offers = Object.values(c.offers)
+    .map((o) => o.mediaType)
+    .sort()
+    .join(',');
+  const its = Object.values(c.interactions)
+    .map((i) => `${i.mediaType}:${i.stage}`)
+    .sort()
+    .join(',');
   return `${String(s.value)}|${c.reason ?? ''}|${offers}|${its}`;
 }
 
 type Action = { type: string; params?: any };
 
 /** Checks the invariants over one step; `answers` counts terminal outcomes per offer id. */
-function checkStep(prev: AnyMachineSnapshot, next: AnyMachineSnapshot, event: Ev, actions: Action[], answers: Map<string, string[]>): void {
+function checkStep(
+  prev: AnyMachineSnapshot,
+  next: AnyMachineSnapshot,
+  event: Ev,
+  actions: Action[],
+  answers: Map<string, string[]>,
+): void {
   const before = ctxOf(prev);
   const after = ctxOf(next);
   const held = heldCounts(after);
   // Capacity is never exceeded, per medium and in total.
-  for (const [m, n] of Object.entries(held)) expect(n, `${m} over capacity after ${event.type}`).toBeLessThanOrEqual(util.media[m as 'message']?.max ?? 0);
+  for (const [m, n] of Object.entries(held))
+    expect(n, `${m} over capacity after ${event.type}`).toBeLessThanOrEqual(util.media[m as 'message']?.max ?? 0);
   expect(Object.values(held).reduce((a, b) => a + (b ?? 0), 0)).toBeLessThanOrEqual(util.totalMax);
   for (const a of actions) {
     const kind = a.params?.kind;
@@ -78,14 +125,25 @@ function checkStep(prev: AnyMachineSnapshot, next: AnyMachineSnapshot, event: Ev
       const id = a.params.data.offerId as string;
       answers.set(id, [...(answers.get(id) ?? []), a.params.data.outcome]);
     }
-    if (a.type === 'actor.send' && a.params.event.type === 'queue.offer_resolved' && a.params.event.outcome === 'timed_out') {
+    if (
+      a.type === 'actor.send' &&
+      a.params.event.type === 'queue.offer_resolved' &&
+      a.params.event.outcome === 'timed_out'
+    ) {
       // RONA re-queues: the queue is told, and the agent is no longer available.
       expect(after.presence).not.toBe('available');
       if (before.presence === 'available') expect(after).toMatchObject({ presence: 'not_ready', reason: 'RONA' });
     }
   }
   if (event.type === 'agent.offer_expired' && before.offers[event.offerId]) {
-    expect(actions.some((a) => a.type === 'actor.send' && a.params.event.type === 'queue.offer_resolved' && a.params.event.outcome === 'timed_out')).toBe(true);
+    expect(
+      actions.some(
+        (a) =>
+          a.type === 'actor.send' &&
+          a.params.event.type === 'queue.offer_resolved' &&
+          a.params.event.outcome === 'timed_out',
+      ),
+    ).toBe(true);
   }
   // Every offer that left the alerting set was answered exactly once; one still alerting, never.
   for (const id of Object.keys(before.offers)) {
@@ -94,7 +152,11 @@ function checkStep(prev: AnyMachineSnapshot, next: AnyMachineSnapshot, event: Ev
   }
 }
 
-const model = new TestModel(machine, { events: eventsFor as never, serializeState: serialize as never, input: { agentId: 'a1' } } as never);
+const model = new TestModel(machine, {
+  events: eventsFor as never,
+  serializeState: serialize as never,
+  input: { agentId: 'a1' },
+} as never);
 
 function replayPure(events: Ev[]): { snapshots: AnyMachineSnapshot[] } {
   let [s] = initialTransition(machine, { agentId: 'a1' });
@@ -114,14 +176,16 @@ function replayPure(events: Ev[]): { snapshots: AnyMachineSnapshot[] } {
 /** A seeded pseudo-random generator, so failures replay. */
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return () => ((x = (x * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+  return () => (x = (x * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32;
 }
 
 describe('agent machine, model-based', () => {
   // Shortest paths reach every state; each is then extended by every event enabled there (every
   // transition covered), and seeded random walks add long interleavings that catch timer bugs.
   const shortest = model.getShortestPaths();
-  const toStates = shortest.map((p) => p.steps.map((st) => st.event as Ev).filter((e) => !e.type.startsWith('xstate.')));
+  const toStates = shortest.map((p) =>
+    p.steps.map((st) => st.event as Ev).filter((e) => !e.type.startsWith('xstate.')),
+  );
   const eventLists: Ev[][] = [];
   for (const [i, prefix] of toStates.entries()) {
     const end = shortest[i].state as AnyMachineSnapshot;
@@ -142,9 +206,17 @@ describe('agent machine, model-based', () => {
   const paths = shortest;
 
   it('generates paths that reach every presence and load combination', () => {
-    const states = new Set(paths.flatMap((p) => [p.state, ...p.steps.map((st) => st.state)].map((x) => serialize(x as AnyMachineSnapshot))));
+    const states = new Set(
+      paths.flatMap((p) => [p.state, ...p.steps.map((st) => st.state)].map((x) => serialize(x as AnyMachineSnapshot))),
+    );
     expect(states.size, [...states].join('\n')).toBeGreaterThanOrEqual(17);
-    for (const needle of ['available||message,message|', 'available||voice|', 'not_ready|RONA||', 'available|||voice:wrapup', 'offline|||message:connected']) {
+    for (const needle of [
+      'available||message,message|',
+      'available||voice|',
+      'not_ready|RONA||',
+      'available|||voice:wrapup',
+      'offline|||message:connected',
+    ]) {
       expect(states.has(needle), needle + ' in ' + [...states].join(' ; ')).toBe(true);
     }
   });
@@ -154,7 +226,9 @@ describe('agent machine, model-based', () => {
   });
 
   it('replays the paths with timers on the real runtime, where timers fire from the clock', async () => {
-    const timed = eventLists.filter((evs) => evs.some((e) => e.type === 'agent.offer_expired' || e.type === 'agent.wrapup_expired')).slice(0, 60);
+    const timed = eventLists
+      .filter((evs) => evs.some((e) => e.type === 'agent.offer_expired' || e.type === 'agent.wrapup_expired'))
+      .slice(0, 60);
     expect(timed.length).toBeGreaterThan(10);
     let realized = 0;
     for (const [p, evs] of timed.entries()) {
@@ -163,7 +237,11 @@ describe('agent machine, model-based', () => {
       bus.local.clear();
       bus.local.add('agent');
       const store = LmdbStore.open(join(tempDir('sb-agent-model-'), 'lmdb'), { noSync: true });
-      const host = new ActorHost({ store, clock, bus }).register({ name: 'agent', machine, input: (key: string) => ({ agentId: key }) });
+      const host = new ActorHost({ store, clock, bus }).register({
+        name: 'agent',
+        machine,
+        input: (key: string) => ({ agentId: key }),
+      });
       bus.host = host;
       host.start();
       const ref = { type: 'agent', key: 'a1' };
@@ -183,7 +261,10 @@ describe('agent machine, model-based', () => {
           await host.send(ref, e, `p${p}-${i}`);
         }
         await bus.settle();
-        expect(serialize(host.read(ref)!), JSON.stringify(evs.slice(0, i + 1).map((x) => x.type + ':' + ((x as { offerId?: string }).offerId ?? '')))).toBe(serialize(pure[i + 1]));
+        expect(
+          serialize(host.read(ref)!),
+          JSON.stringify(evs.slice(0, i + 1).map((x) => x.type + ':' + ((x as { offerId?: string }).offerId ?? ''))),
+        ).toBe(serialize(pure[i + 1]));
       }
       if (ok) realized++;
       await host.stop();

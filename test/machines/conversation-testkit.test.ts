@@ -3,19 +3,34 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { CHANNELS } from '../../protocol/channels.js';
-import { replyWindowModel, replyWindowPaths, threadingPaths, testConversationKey } from '../../machines/conversation-testkit.js';
+import {
+  replyWindowModel,
+  replyWindowPaths,
+  threadingPaths,
+  testConversationKey,
+} from '../../machines/conversation-testkit.js';
 import { replyWindowMachine } from '../../machines/reply-window.machine.js';
 
 const OWN = [
-  'channel-policies.ts', 'contact-identity.machine.ts', 'contact.machine.ts', 'conversation-ids.ts', 'conversation-testkit.ts',
-  'conversation-threading.ts', 'conversation.machine.ts', 'history.machine.ts', 'reply-policy.ts', 'reply-window-region.ts', 'reply-window.machine.ts',
+  'channel-policies.ts',
+  'contact-identity.machine.ts',
+  'contact.machine.ts',
+  'conversation-ids.ts',
+  'conversation-testkit.ts',
+  'conversation-threading.ts',
+  'conversation.machine.ts',
+  'history.machine.ts',
+  'reply-policy.ts',
+  'reply-window-region.ts',
+  'reply-window.machine.ts',
 ];
 
 describe('conversation test kit', () => {
   it('machine files import only xstate, shared protocol types and each other', () => {
     for (const f of OWN) {
       const src = readFileSync(new URL(`../../machines/${f}`, import.meta.url), 'utf8');
-      for (const m of src.matchAll(/from '([^']+)'/g)) expect(`${f}: ${m[1]}`).toMatch(/: (xstate(\/graph)?|\.\.\/protocol\/[\w-]+\.js|\.\/[\w.-]+\.js)$/);
+      for (const m of src.matchAll(/from '([^']+)'/g))
+        expect(`${f}: ${m[1]}`).toMatch(/: (xstate(\/graph)?|\.\.\/protocol\/[\w-]+\.js|\.\/[\w.-]+\.js)$/);
     }
   });
 

@@ -31,15 +31,32 @@ class ThreadingOracle {
 
 function pathsOf(windowMs: number): ModelEvent[][] {
   const model = threadingModel(windowMs);
-  const base = model.getSimplePaths({ allowDuplicatePaths: true } as never).map((p) =>
-    p.steps.map((s) => s.event as EventObject as ModelEvent).filter((e) => e.type !== 'xstate.init'));
-  const labels = ['customer_message', 'agent_connected', 'agent_disconnected', 'agent_wrapped_up', 'unanswered_window_ends', 'threading_window_ends'];
+  const base = model
+    .getSimplePaths({ allowDuplicatePaths: true } as never)
+    .map((p) => p.steps.map((s) => s.event as EventObject as ModelEvent).filter((e) => e.type !== 'xstate.init'));
+  const labels = [
+    'customer_message',
+    'agent_connected',
+    'agent_disconnected',
+    'agent_wrapped_up',
+    'unanswered_window_ends',
+    'threading_window_ends',
+  ];
   const proto = new Map<string, ModelEvent>();
   for (const p of base) for (const e of p) proto.set(e.label, e);
   proto.set('customer_message', { type: 'message.received', label: 'customer_message', kind: 'text', text: 'hello' });
   const out: ModelEvent[][] = [];
   const seen = new Set<string>();
-  const ev = (l: string): ModelEvent => proto.get(l) ?? { type: l === 'unanswered_window_ends' ? THREADING_TIMERS.pending : l === 'threading_window_ends' ? THREADING_TIMERS.waiting : `interaction.${l.replace('agent_', '')}`, label: l };
+  const ev = (l: string): ModelEvent =>
+    proto.get(l) ?? {
+      type:
+        l === 'unanswered_window_ends'
+          ? THREADING_TIMERS.pending
+          : l === 'threading_window_ends'
+            ? THREADING_TIMERS.waiting
+            : `interaction.${l.replace('agent_', '')}`,
+      label: l,
+    };
   // Every simple path extended by every pair of events: a transition that stays in the same
   // state (a customer message while waiting) is followed by every other step (the timer).
   for (const p of base) {
@@ -69,7 +86,16 @@ async function runPath(rt: Rt, windowMs: number, path: ModelEvent[], key: string
   const ctx = () => rt.host.read(ref)?.context as ConversationContext | undefined;
   const message = async (where: string) => {
     const now = rt.clock.now();
-    await rt.send(ref, { type: 'message.received', channel: 'web', integrationId: 'i1', channelUserId: key, messageId: `m${now}`, kind: 'text', text: 'hello', at: now });
+    await rt.send(ref, {
+      type: 'message.received',
+      channel: 'web',
+      integrationId: 'i1',
+      channelUserId: key,
+      messageId: `m${now}`,
+      kind: 'text',
+      text: 'hello',
+      at: now,
+    });
     let expected: { type: string; interactionId: string; lastAgentId?: string };
     if (!o.current) {
       o.n++;
@@ -79,13 +105,24 @@ async function runPath(rt: Rt, windowMs: number, path: ModelEvent[], key: string
       expected = { type: 'interaction.message_received', interactionId: interactionIdOf(convId, o.n) };
       if (!o.current.connected) o.current.lastActivity = now;
     } else {
-      expected = { type: 'interaction.customer_returned', interactionId: interactionIdOf(convId, o.n), lastAgentId: o.current.lastAgent };
+      expected = {
+        type: 'interaction.customer_returned',
+        interactionId: interactionIdOf(convId, o.n),
+        lastAgentId: o.current.lastAgent,
+      };
       o.current.lastActivity = now;
     }
     await rt.settle();
     const out = mine().slice(seenRouting);
     seenRouting += out.length;
-    expect(out.map((e) => ({ type: e.type, interactionId: e.interactionId, ...(e.lastAgentId ? { lastAgentId: e.lastAgentId } : {}) })), where).toEqual([expected]);
+    expect(
+      out.map((e) => ({
+        type: e.type,
+        interactionId: e.interactionId,
+        ...(e.lastAgentId ? { lastAgentId: e.lastAgentId } : {}),
+      })),
+      where,
+    ).toEqual([expected]);
   };
   const where0 = (i: number) => `${title} @${i}`;
   for (const [i, e] of path.entries()) {
@@ -98,7 +135,10 @@ async function runPath(rt: Rt, windowMs: number, path: ModelEvent[], key: string
         await rt.settle();
         const out = mine().slice(seenRouting);
         seenRouting += out.length;
-        expect(out.map((x) => x.type), `${where0(i)}: expired during the pause`).toEqual(['interaction.expired']);
+        expect(
+          out.map((x) => x.type),
+          `${where0(i)}: expired during the pause`,
+        ).toEqual(['interaction.expired']);
         o.current = undefined;
       }
     }
@@ -120,7 +160,10 @@ async function runPath(rt: Rt, windowMs: number, path: ModelEvent[], key: string
       await rt.settle();
       const out = mine().slice(seenRouting);
       seenRouting += out.length;
-      expect(out.map((x) => x.type), where).toEqual(['interaction.expired']);
+      expect(
+        out.map((x) => x.type),
+        where,
+      ).toEqual(['interaction.expired']);
       o.current = undefined;
       expect(ctx()?.current, where).toBeUndefined();
       continue;
@@ -141,7 +184,13 @@ describe('threading, model-based on the actor runtime', () => {
   for (const windowMs of [2 * HOUR, 72 * HOUR, 0]) {
     const paths = pathsOf(windowMs);
     it(`window ${windowMs / HOUR} h: ${paths.length} generated paths, each timer also cut 1 ms before it is due`, async () => {
-      const rt = runtime([{ name: 'conversation', machine: conversationMachine, input: (key: string) => ({ conversationKey: key, threadingWindowMs: windowMs }) }]);
+      const rt = runtime([
+        {
+          name: 'conversation',
+          machine: conversationMachine,
+          input: (key: string) => ({ conversationKey: key, threadingWindowMs: windowMs }),
+        },
+      ]);
       try {
         let n = 0;
         for (const p of paths) {

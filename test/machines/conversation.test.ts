@@ -12,11 +12,31 @@ function setup(config?: unknown) {
   const rt = runtime(conversationActorTypes(parseConversationConfig(config)));
   const msg = (key: string, id: string, extra: Record<string, unknown> = {}) => {
     const [channel, integrationId, ...user] = key.split(':');
-    return { type: 'message.received', channel, integrationId, channelUserId: user.join(':'), messageId: id, kind: 'text', text: `text ${id}`, at: rt.clock.now(), ...extra };
+    return {
+      type: 'message.received',
+      channel,
+      integrationId,
+      channelUserId: user.join(':'),
+      messageId: id,
+      kind: 'text',
+      text: `text ${id}`,
+      at: rt.clock.now(),
+      ...extra,
+    };
   };
-  const reply = (body: Record<string, unknown>) => ({ type: 'reply.requested', requestId: `r${Math.random()}`, sender: { kind: 'agent', agentId: 'a1' }, kind: 'text', ...body });
+  const reply = (body: Record<string, unknown>) => ({
+    type: 'reply.requested',
+    requestId: `r${Math.random()}`,
+    sender: { kind: 'agent', agentId: 'a1' },
+    kind: 'text',
+    ...body,
+  });
   const ctx = (key: string) => rt.host.read({ type: 'conversation', key })?.context as ConversationContext;
-  const page = (key: string, n = 0) => Object.values((rt.host.read({ type: 'history', key: `${key}|${n}` })?.context as { entries: Record<number, HistoryEntry> }).entries).sort((a, b) => a.seq - b.seq);
+  const page = (key: string, n = 0) =>
+    Object.values(
+      (rt.host.read({ type: 'history', key: `${key}|${n}` })?.context as { entries: Record<number, HistoryEntry> })
+        .entries,
+    ).sort((a, b) => a.seq - b.seq);
   return { rt, msg, reply, ctx, page };
 }
 
@@ -24,7 +44,11 @@ describe('conversation actor', () => {
   it('a burst of simultaneous first messages creates one conversation and one interaction', async () => {
     const { rt, msg, ctx, page } = setup();
     const key = 'whatsapp:wa1:+15550001111';
-    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => rt.host.deliver({ id: `burst-${i}`, to: { type: 'conversation', key }, event: msg(key, `b${i}`) })));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        rt.host.deliver({ id: `burst-${i}`, to: { type: 'conversation', key }, event: msg(key, `b${i}`) }),
+      ),
+    );
     expect(results.every((r) => r.status === 'applied')).toBe(true);
     await rt.settle();
     expect(rt.bus.routingEvents().filter((e) => e.type === 'interaction.opened')).toHaveLength(1);
@@ -45,7 +69,11 @@ describe('conversation actor', () => {
     await rt.clock.advance(4 * HOUR - 1);
     await rt.send(ref, msg(key, 'm2'));
     await rt.settle();
-    expect(rt.bus.routingEvents().at(-1)).toMatchObject({ type: 'interaction.customer_returned', interactionId: first, lastAgentId: 'agent-1' });
+    expect(rt.bus.routingEvents().at(-1)).toMatchObject({
+      type: 'interaction.customer_returned',
+      interactionId: first,
+      lastAgentId: 'agent-1',
+    });
     await rt.clock.advance(4 * HOUR);
     await rt.send(ref, msg(key, 'm3'));
     await rt.settle();
@@ -60,20 +88,40 @@ describe('conversation actor', () => {
     const key = 'messenger:page1:psid-9';
     const ref = { type: 'conversation', key };
     await rt.send(ref, msg(key, 'mid.1'));
-    const r = (await rt.send(ref, reply({ kind: 'media', text: 'two files', media: [{ url: 'https://example.test/a.pdf' }, { url: 'https://example.test/b.pdf' }] }))) as { ok: boolean; data: { messageIds: string[] } };
+    const r = (await rt.send(
+      ref,
+      reply({
+        kind: 'media',
+        text: 'two files',
+        media: [{ url: 'https://example.test/a.pdf' }, { url: 'https://example.test/b.pdf' }],
+      }),
+    )) as { ok: boolean; data: { messageIds: string[] } };
     expect(r.ok).toBe(true);
     expect(r.data.messageIds).toHaveLength(3); // text + one message per attachment
     const [a, b, c] = r.data.messageIds;
     await rt.send(ref, { type: 'delivery.updated', messageId: a, status: 'read', at: rt.clock.now() });
     await rt.send(ref, { type: 'delivery.updated', messageId: a, status: 'delivered', at: rt.clock.now() });
-    await rt.send(ref, { type: 'delivery.updated', messageId: b, status: 'failed', reason: { code: 'provider_rejected', message: 'user unreachable', providerCode: '551' }, at: rt.clock.now() });
+    await rt.send(ref, {
+      type: 'delivery.updated',
+      messageId: b,
+      status: 'failed',
+      reason: { code: 'provider_rejected', message: 'user unreachable', providerCode: '551' },
+      at: rt.clock.now(),
+    });
     await rt.settle();
     const entries = page(key);
     expect(entries.map((e) => [e.direction, e.kind])).toEqual([
-      ['event', 'interaction.opened'], ['inbound', 'text'], ['outbound', 'text'], ['outbound', 'media'], ['outbound', 'media'],
+      ['event', 'interaction.opened'],
+      ['inbound', 'text'],
+      ['outbound', 'text'],
+      ['outbound', 'media'],
+      ['outbound', 'media'],
     ]);
     expect(entries.find((e) => e.messageId === a)?.status).toBe('read');
-    expect(entries.find((e) => e.messageId === b)).toMatchObject({ status: 'failed', failure: { code: 'provider_rejected', providerCode: '551' } });
+    expect(entries.find((e) => e.messageId === b)).toMatchObject({
+      status: 'failed',
+      failure: { code: 'provider_rejected', providerCode: '551' },
+    });
     expect(entries.find((e) => e.messageId === c)?.status).toBe('pending');
     expect(rt.bus.outbound.map((o) => o.kind)).toEqual(['text', 'media', 'media']);
     await rt.close();
@@ -84,7 +132,15 @@ describe('conversation actor', () => {
     const key = 'instagram:ig1:igsid-1';
     const ref = { type: 'conversation', key };
     await rt.send(ref, msg(key, 'ig.1', { text: 'oops, my card number' }));
-    await rt.send(ref, { type: 'message.unsent', channel: 'instagram', integrationId: 'ig1', channelUserId: 'igsid-1', messageId: 'u1', unsentMessageId: 'ig.1', at: rt.clock.now() });
+    await rt.send(ref, {
+      type: 'message.unsent',
+      channel: 'instagram',
+      integrationId: 'ig1',
+      channelUserId: 'igsid-1',
+      messageId: 'u1',
+      unsentMessageId: 'ig.1',
+      at: rt.clock.now(),
+    });
     await rt.settle();
     const inbound = page(key).find((e) => e.platformMessageId === 'ig.1')!;
     expect(inbound.deleted).toBe(true);
@@ -108,7 +164,10 @@ describe('conversation actor', () => {
     const key = 'sms:+15557654321:+15551230000';
     const ref = { type: 'conversation', key };
     await rt.send(ref, msg(key, 'sm1'));
-    expect(await rt.send(ref, reply({ text: 'x'.repeat(153 * 10 + 1) }))).toMatchObject({ ok: false, code: 'message_too_long' });
+    expect(await rt.send(ref, reply({ text: 'x'.repeat(153 * 10 + 1) }))).toMatchObject({
+      ok: false,
+      code: 'message_too_long',
+    });
     await rt.send(ref, msg(key, 'sm2', { text: ' Unsubscribe ' }));
     await rt.settle();
     expect(rt.bus.routingEvents().at(-1)).toMatchObject({ type: 'interaction.customer_left', reason: 'opted_out' });
@@ -121,11 +180,19 @@ describe('conversation actor', () => {
   });
 
   it('content filters refuse or mask outbound text', async () => {
-    const { rt, msg, reply } = setup({ contentFilters: [{ name: 'card numbers', pattern: '\\b\\d{4}( ?\\d{4}){3}\\b' }, { name: 'rude', words: ['darn'], action: 'mask' }] });
+    const { rt, msg, reply } = setup({
+      contentFilters: [
+        { name: 'card numbers', pattern: '\\b\\d{4}( ?\\d{4}){3}\\b' },
+        { name: 'rude', words: ['darn'], action: 'mask' },
+      ],
+    });
     const key = 'web:site:v2';
     const ref = { type: 'conversation', key };
     await rt.send(ref, msg(key, 'w1'));
-    expect(await rt.send(ref, reply({ text: 'your card 4111 1111 1111 1111' }))).toMatchObject({ ok: false, code: 'content_filtered' });
+    expect(await rt.send(ref, reply({ text: 'your card 4111 1111 1111 1111' }))).toMatchObject({
+      ok: false,
+      code: 'content_filtered',
+    });
     expect(await rt.send(ref, reply({ text: 'Darn printer' }))).toMatchObject({ ok: true });
     await rt.settle();
     expect(rt.bus.outbound.at(-1)?.text).toBe('**** printer');
@@ -142,7 +209,10 @@ describe('conversation actor', () => {
     await rt.settle();
     const owner = ctx(wa).contactId!;
     expect(ctx(sms).contactId).toBe(owner);
-    const contact = rt.host.read({ type: 'contact', key: owner })?.context as { identities: { conversationKey: string }[]; verified: unknown[] };
+    const contact = rt.host.read({ type: 'contact', key: owner })?.context as {
+      identities: { conversationKey: string }[];
+      verified: unknown[];
+    };
     expect(contact.identities.map((i) => i.conversationKey).sort()).toEqual([sms, wa].sort());
     expect(contact.verified).toEqual([{ kind: 'phone', value: '+15559990000' }]);
     await rt.close();
@@ -150,8 +220,12 @@ describe('conversation actor', () => {
 
   it('config errors name the bad field', () => {
     expect(() => parseConversationConfig({ threading: { channels: { web: 80 } } })).toThrow(/threading\.channels\.web/);
-    expect(() => parseConversationConfig({ policies: { messenger: { extraMessagesAfterWindow: -1 } } })).toThrow(/policies\.messenger\.extraMessagesAfterWindow/);
-    expect(() => parseConversationConfig({ contentFilters: [{ name: 'x', pattern: '(' }] })).toThrow(/contentFilters\.0\.pattern/);
+    expect(() => parseConversationConfig({ policies: { messenger: { extraMessagesAfterWindow: -1 } } })).toThrow(
+      /policies\.messenger\.extraMessagesAfterWindow/,
+    );
+    expect(() => parseConversationConfig({ contentFilters: [{ name: 'x', pattern: '(' }] })).toThrow(
+      /contentFilters\.0\.pattern/,
+    );
   });
 
   it('a policy change is a config change: Messenger without "+1"', async () => {
@@ -163,7 +237,10 @@ describe('conversation actor', () => {
     expect(await rt.send(ref, reply({ text: 'late' }))).toMatchObject({ ok: false, code: 'reply_window_closed' });
     expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({ ok: true });
     await rt.clock.advance(6 * 24 * HOUR);
-    expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({ ok: false, code: 'reply_window_closed' });
+    expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({
+      ok: false,
+      code: 'reply_window_closed',
+    });
     await rt.close();
   });
 
@@ -184,10 +261,18 @@ describe('conversation actor', () => {
     const pref = { type: 'conversation', key: post };
     await rt.send(pref, msg(post, 'comment-1', { public: { postId: 'post-1', parentId: 'comment-1' } }));
     expect(await rt.send(pref, reply({ text: 'Thanks! We are on it.' }))).toMatchObject({ ok: true });
-    expect(await rt.send(pref, reply({ text: 'Details in private', visibility: 'private' }))).toMatchObject({ ok: true });
-    expect(await rt.send(pref, reply({ text: 'again', visibility: 'private' }))).toMatchObject({ ok: false, code: 'private_reply_unavailable' });
+    expect(await rt.send(pref, reply({ text: 'Details in private', visibility: 'private' }))).toMatchObject({
+      ok: true,
+    });
+    expect(await rt.send(pref, reply({ text: 'again', visibility: 'private' }))).toMatchObject({
+      ok: false,
+      code: 'private_reply_unavailable',
+    });
     await rt.settle();
-    expect(rt.bus.outbound.slice(-2).map((o) => [o.visibility, o.replyTo])).toEqual([['public', 'comment-1'], ['private', 'comment-1']]);
+    expect(rt.bus.outbound.slice(-2).map((o) => [o.visibility, o.replyTo])).toEqual([
+      ['public', 'comment-1'],
+      ['private', 'comment-1'],
+    ]);
     await rt.close();
   });
 
@@ -197,14 +282,21 @@ describe('conversation actor', () => {
     const ref = { type: 'conversation', key };
     await rt.send(ref, msg(key, 'i1'));
     // An agent holds it (no threading timer runs while connected).
-    await rt.send(ref, { type: 'interaction.connected', interactionId: (rt.host.read(ref)?.context as ConversationContext).current!.interactionId, agentId: 'agent-1' });
+    await rt.send(ref, {
+      type: 'interaction.connected',
+      interactionId: (rt.host.read(ref)?.context as ConversationContext).current!.interactionId,
+      agentId: 'agent-1',
+    });
     await rt.clock.advance(24 * HOUR);
     expect(await rt.send(ref, reply({ text: 'no tag' }))).toMatchObject({ ok: false, code: 'reply_window_closed' });
     expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({ ok: true });
     await rt.clock.advance(6 * 24 * HOUR);
     await rt.settle();
     expect(rt.bus.routingEvents().at(-1)).toMatchObject({ type: 'interaction.customer_left', reason: 'window_closed' });
-    expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({ ok: false, code: 'reply_window_closed' });
+    expect(await rt.send(ref, reply({ text: 'tagged', tag: 'HUMAN_AGENT' }))).toMatchObject({
+      ok: false,
+      code: 'reply_window_closed',
+    });
     await rt.close();
   });
 
@@ -215,16 +307,50 @@ describe('conversation actor', () => {
     const base = { channel: 'messenger', integrationId: 'page1', channelUserId: 'psid-42' };
     await rt.send(ref, msg(key, 'mid.in'));
     const ids: string[] = [];
-    for (const t of ['one', 'two', 'three']) ids.push(...((await rt.send(ref, reply({ text: t }))) as unknown as { data: { messageIds: string[] } }).data.messageIds);
+    for (const t of ['one', 'two', 'three'])
+      ids.push(
+        ...((await rt.send(ref, reply({ text: t }))) as unknown as { data: { messageIds: string[] } }).data.messageIds,
+      );
     // The read receipt for "one" overtakes the worker's sent report.
-    await rt.send(ref, { type: 'receipt.received', ...base, messageId: 'read:p1', status: 'read', providerMessageIds: ['p1'], at: rt.clock.now() });
-    await rt.send(ref, { type: 'delivery.updated', messageId: ids[0], status: 'sent', providerMessageId: 'p1', at: rt.clock.now() });
-    await rt.send(ref, { type: 'delivery.updated', messageId: ids[1], status: 'sent', providerMessageId: 'p2', at: rt.clock.now() });
+    await rt.send(ref, {
+      type: 'receipt.received',
+      ...base,
+      messageId: 'read:p1',
+      status: 'read',
+      providerMessageIds: ['p1'],
+      at: rt.clock.now(),
+    });
+    await rt.send(ref, {
+      type: 'delivery.updated',
+      messageId: ids[0],
+      status: 'sent',
+      providerMessageId: 'p1',
+      at: rt.clock.now(),
+    });
+    await rt.send(ref, {
+      type: 'delivery.updated',
+      messageId: ids[1],
+      status: 'sent',
+      providerMessageId: 'p2',
+      at: rt.clock.now(),
+    });
     await rt.clock.advance(1_000);
     const watermark = rt.clock.now();
     await rt.clock.advance(1_000);
-    await rt.send(ref, { type: 'delivery.updated', messageId: ids[2], status: 'sent', providerMessageId: 'p3', at: rt.clock.now() });
-    await rt.send(ref, { type: 'receipt.received', ...base, messageId: `delivery:${watermark}`, status: 'delivered', at: watermark });
+    await rt.send(ref, {
+      type: 'delivery.updated',
+      messageId: ids[2],
+      status: 'sent',
+      providerMessageId: 'p3',
+      at: rt.clock.now(),
+    });
+    await rt.send(ref, {
+      type: 'receipt.received',
+      ...base,
+      messageId: `delivery:${watermark}`,
+      status: 'delivered',
+      at: watermark,
+    });
     await rt.settle();
     const status = () => ids.map((id) => page(key).find((e) => e.messageId === id)?.status);
     expect(status()).toEqual(['read', 'delivered', 'sent']);
@@ -233,11 +359,31 @@ describe('conversation actor', () => {
     const sms = 'sms:+15550001000:+15550002000';
     const sref = { type: 'conversation', key: sms };
     await rt.send(sref, msg(sms, 's1'));
-    const [sid] = ((await rt.send(sref, reply({ text: "hello" }))) as unknown as { data: { messageIds: string[] } }).data.messageIds;
-    await rt.send(sref, { type: 'delivery.updated', messageId: sid, status: 'sent', providerMessageId: 'SM1', at: rt.clock.now() });
-    await rt.send(sref, { type: 'receipt.received', channel: 'sms', integrationId: '+15550001000', channelUserId: '+15550002000', messageId: 'SM1:failed', status: 'failed', providerMessageIds: ['SM1'], reason: { code: 'opted_out', message: 'the recipient replied STOP', providerCode: '21610' }, at: rt.clock.now() });
+    const [sid] = ((await rt.send(sref, reply({ text: 'hello' }))) as unknown as { data: { messageIds: string[] } })
+      .data.messageIds;
+    await rt.send(sref, {
+      type: 'delivery.updated',
+      messageId: sid,
+      status: 'sent',
+      providerMessageId: 'SM1',
+      at: rt.clock.now(),
+    });
+    await rt.send(sref, {
+      type: 'receipt.received',
+      channel: 'sms',
+      integrationId: '+15550001000',
+      channelUserId: '+15550002000',
+      messageId: 'SM1:failed',
+      status: 'failed',
+      providerMessageIds: ['SM1'],
+      reason: { code: 'opted_out', message: 'the recipient replied STOP', providerCode: '21610' },
+      at: rt.clock.now(),
+    });
     await rt.settle();
-    expect(page(sms).find((e) => e.messageId === sid)).toMatchObject({ status: 'failed', failure: { code: 'opted_out', providerCode: '21610' } });
+    expect(page(sms).find((e) => e.messageId === sid)).toMatchObject({
+      status: 'failed',
+      failure: { code: 'opted_out', providerCode: '21610' },
+    });
     expect(ctx(sms).window.optedOut).toBe(true);
     expect(await rt.send(sref, reply({ text: 'still there?' }))).toMatchObject({ ok: false, code: 'opted_out' });
     await rt.close();
@@ -246,11 +392,21 @@ describe('conversation actor', () => {
   it('a config reader: a new config reaches new conversations, existing ones keep theirs', async () => {
     let cfg = parseConversationConfig({ threading: { channels: { web: 1 } } });
     const rt = runtime(conversationActorTypes(() => cfg));
-    const msg = (key: string) => ({ type: 'message.received', channel: 'web', integrationId: 'site', channelUserId: key.split(':')[2], messageId: key, kind: 'text', text: 'hi', at: rt.clock.now() });
+    const msg = (key: string) => ({
+      type: 'message.received',
+      channel: 'web',
+      integrationId: 'site',
+      channelUserId: key.split(':')[2],
+      messageId: key,
+      kind: 'text',
+      text: 'hi',
+      at: rt.clock.now(),
+    });
     await rt.send({ type: 'conversation', key: 'web:site:a' }, msg('web:site:a'));
     cfg = parseConversationConfig({ threading: { channels: { web: 2 } } });
     await rt.send({ type: 'conversation', key: 'web:site:b' }, msg('web:site:b'));
-    const windowOf = (key: string) => (rt.host.read({ type: 'conversation', key })?.context as ConversationContext).threadingWindowMs;
+    const windowOf = (key: string) =>
+      (rt.host.read({ type: 'conversation', key })?.context as ConversationContext).threadingWindowMs;
     expect([windowOf('web:site:a'), windowOf('web:site:b')]).toEqual([HOUR, 2 * HOUR]);
     await rt.close();
   });

@@ -15,7 +15,10 @@ import { LoopbackBus } from '../routing/harness.js';
 import { tempDir } from '../support/tmp.js';
 
 const holder = new RoutingConfigHolder({
-  initial: { skills: ['x'], queues: [{ id: 'q', strategy: 'round_robin', rings: [{ timeoutSeconds: 60, skillsToRemove: ['x'] }] }] },
+  initial: {
+    skills: ['x'],
+    queues: [{ id: 'q', strategy: 'round_robin', rings: [{ timeoutSeconds: 60, skillsToRemove: ['x'] }] }],
+  },
 });
 const machine = createQueueMachine(holder);
 const q = holder.config().queues.q;
@@ -30,29 +33,78 @@ function eventsFor(s: AnyMachineSnapshot): Ev[] {
   const evs: Ev[] = [];
   if (c.waiting.length < 3) {
     evs.push({ type: 'queue.interaction_enqueued', interactionId: `e${n}`, conversationKey: `k${n}` });
-    evs.push({ type: 'queue.interaction_enqueued', interactionId: `e${n}`, conversationKey: `k${n}`, priority: 2, skills: ['x'] });
+    evs.push({
+      type: 'queue.interaction_enqueued',
+      interactionId: `e${n}`,
+      conversationKey: `k${n}`,
+      priority: 2,
+      skills: ['x'],
+    });
   }
   evs.push(
-    { type: 'queue.agent_updated', agentId: 'a1', routable: true, free: { message: 1 }, idleSince: 0, skills: { x: 3 }, version: v('a1') },
-    { type: 'queue.agent_updated', agentId: 'a1', routable: false, free: { message: 1 }, idleSince: 0, skills: { x: 3 }, version: v('a1') },
-    { type: 'queue.agent_updated', agentId: 'a2', routable: true, free: { message: 2 }, idleSince: 0, skills: {}, version: v('a2') },
+    {
+      type: 'queue.agent_updated',
+      agentId: 'a1',
+      routable: true,
+      free: { message: 1 },
+      idleSince: 0,
+      skills: { x: 3 },
+      version: v('a1'),
+    },
+    {
+      type: 'queue.agent_updated',
+      agentId: 'a1',
+      routable: false,
+      free: { message: 1 },
+      idleSince: 0,
+      skills: { x: 3 },
+      version: v('a1'),
+    },
+    {
+      type: 'queue.agent_updated',
+      agentId: 'a2',
+      routable: true,
+      free: { message: 2 },
+      idleSince: 0,
+      skills: {},
+      version: v('a2'),
+    },
   );
   for (const e of c.waiting) {
     if (e.offer) {
       for (const outcome of ['accepted', 'declined', 'timed_out', 'refused']) {
-        evs.push({ type: 'queue.offer_resolved', offerId: e.offer.offerId, interactionId: e.interactionId, agentId: e.offer.agentId, outcome });
+        evs.push({
+          type: 'queue.offer_resolved',
+          offerId: e.offer.offerId,
+          interactionId: e.interactionId,
+          agentId: e.offer.agentId,
+          outcome,
+        });
       }
     }
   }
-  if (c.waiting[0]) evs.push({ type: 'queue.interaction_withdrawn', interactionId: c.waiting[0].interactionId, reason: 'closed_by_customer' });
+  if (c.waiting[0])
+    evs.push({
+      type: 'queue.interaction_withdrawn',
+      interactionId: c.waiting[0].interactionId,
+      reason: 'closed_by_customer',
+    });
   if (c.ringTimerAt !== undefined) evs.push({ type: 'queue.ring_checked' });
   return evs;
 }
 
 function serialize(s: AnyMachineSnapshot): string {
   const c = ctxOf(s);
-  const w = c.waiting.map((e) => `${e.priority}${e.skills.join('')}${e.offer ? `>${e.offer.agentId}` : ''}${e.declinedBy.length ? '!' : ''}`).join(',');
-  const a = Object.values(c.agents).map((x) => `${x.agentId}${x.routable ? '+' : '-'}${x.outstanding}`).sort().join(',');
+  const w = c.waiting
+    .map(
+      (e) =>
+        `${e.priority}${e.skills.join('')}${e.offer ? `>${e.offer.agentId}` : ''}${e.declinedBy.length ? '!' : ''}`,
+    )
+    .join(',');
+  const a = Object.values(c.agents)
+    .map((x) => `${x.agentId}${x.routable ? '+' : '-'}${x.outstanding}`)
+    .sort()
+    .join(',');
   return `${w}|${a}`;
 }
 
@@ -73,11 +125,14 @@ function replay(events: Ev[]): AnyMachineSnapshot[] {
     const [next, actions] = transition(machine, s, { ...e, at } as never);
     const after = ctxOf(next);
     // Score order, one entry per interaction.
-    for (let i = 1; i < after.waiting.length; i++) expect(after.waiting[i - 1].score).toBeLessThanOrEqual(after.waiting[i].score);
+    for (let i = 1; i < after.waiting.length; i++)
+      expect(after.waiting[i - 1].score).toBeLessThanOrEqual(after.waiting[i].score);
     expect(new Set(after.waiting.map((x) => x.interactionId)).size).toBe(after.waiting.length);
     // Outstanding offers per agent match the entries offered to it.
     for (const a of Object.values(after.agents)) {
-      expect(a.outstanding, `outstanding of ${a.agentId}`).toBe(after.waiting.filter((x) => x.offer?.agentId === a.agentId).length);
+      expect(a.outstanding, `outstanding of ${a.agentId}`).toBe(
+        after.waiting.filter((x) => x.offer?.agentId === a.agentId).length,
+      );
     }
     // New offers go only to routable agents with room and the skills the entry's ring still needs.
     for (const act of actions as Action[]) {
@@ -90,7 +145,8 @@ function replay(events: Ev[]): AnyMachineSnapshot[] {
       expect(hasSkills(a, skillsAfterWait(entry.skills, q.rings, at - entry.enqueuedAt))).toBe(true);
       expect(entry.declinedBy).not.toContain(a.agentId);
     }
-    const was0 = e.type === 'queue.offer_resolved' ? before.waiting.find((x) => x.interactionId === e.interactionId) : undefined;
+    const was0 =
+      e.type === 'queue.offer_resolved' ? before.waiting.find((x) => x.interactionId === e.interactionId) : undefined;
     if (e.type === 'queue.offer_resolved' && was0?.offer?.offerId !== e.offerId) {
       // An answer to an offer no longer in flight leaves that entry as it was.
       expect(after.waiting.find((x) => x.interactionId === e.interactionId)?.offer).toEqual(was0?.offer);
@@ -106,13 +162,19 @@ function replay(events: Ev[]): AnyMachineSnapshot[] {
         expect(now).toMatchObject({ score: was.score, enqueuedAt: was.enqueuedAt });
       }
     }
-    const gone = e.type === 'queue.interaction_withdrawn' ? before.waiting.find((x) => x.interactionId === e.interactionId) : undefined;
+    const gone =
+      e.type === 'queue.interaction_withdrawn'
+        ? before.waiting.find((x) => x.interactionId === e.interactionId)
+        : undefined;
     if (e.type === 'queue.interaction_withdrawn' && !gone) expect(after.stats.abandoned).toBe(before.stats.abandoned);
     if (e.type === 'queue.interaction_withdrawn' && gone) {
       const was = gone;
       expect(after.waiting.some((x) => x.interactionId === e.interactionId)).toBe(false);
       expect(after.stats.abandoned).toBe(before.stats.abandoned + 1);
-      if (was.offer) expect((actions as Action[]).some((x) => x.type === 'actor.send' && x.params.event.type === 'agent.offer_rescinded')).toBe(true);
+      if (was.offer)
+        expect(
+          (actions as Action[]).some((x) => x.type === 'actor.send' && x.params.event.type === 'agent.offer_rescinded'),
+        ).toBe(true);
     }
     s = next;
     out.push(s);
@@ -122,15 +184,23 @@ function replay(events: Ev[]): AnyMachineSnapshot[] {
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return () => ((x = (x * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+  return () => (x = (x * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32;
 }
 
 describe('queue machine, model-based', () => {
-  const model = new TestModel(machine, { events: eventsFor as never, serializeState: serialize as never, input: { queueId: 'q' } } as never);
+  const model = new TestModel(machine, {
+    events: eventsFor as never,
+    serializeState: serialize as never,
+    input: { queueId: 'q' },
+  } as never);
   const shortest = model.getShortestPaths();
 
   it('reaches offers, declines, ring expansion and abandonment', () => {
-    const states = new Set(shortest.flatMap((p) => [p.state, ...p.steps.map((st) => st.state)].map((x) => serialize(x as AnyMachineSnapshot))));
+    const states = new Set(
+      shortest.flatMap((p) =>
+        [p.state, ...p.steps.map((st) => st.state)].map((x) => serialize(x as AnyMachineSnapshot)),
+      ),
+    );
     expect(states.size).toBeGreaterThan(50);
     expect([...states].some((x) => x.includes('>a1'))).toBe(true);
     expect([...states].some((x) => x.includes('!'))).toBe(true);
@@ -160,7 +230,11 @@ describe('queue machine, model-based', () => {
       bus.local.clear();
       bus.local.add('queue');
       const store = LmdbStore.open(join(tempDir('sb-queue-model-'), 'lmdb'), { noSync: true });
-      const host = new ActorHost({ store, clock, bus }).register({ name: 'queue', machine, input: (key: string) => ({ queueId: key }) });
+      const host = new ActorHost({ store, clock, bus }).register({
+        name: 'queue',
+        machine,
+        input: (key: string) => ({ queueId: key }),
+      });
       bus.host = host;
       host.start();
       const ref = { type: 'queue', key: 'q' };
@@ -171,7 +245,11 @@ describe('queue machine, model-based', () => {
       for (const [i, e] of walk.entries()) {
         if (e.type === 'queue.ring_checked') continue;
         at += STEP_MS;
-        for (let ring = host.timersOf(ref).get('ring'); ring !== undefined && ring <= at; ring = host.timersOf(ref).get('ring')) {
+        for (
+          let ring = host.timersOf(ref).get('ring');
+          ring !== undefined && ring <= at;
+          ring = host.timersOf(ref).get('ring')
+        ) {
           await clock.set(ring);
           await bus.settle();
           [pure] = transition(machine, pure, { type: 'queue.ring_checked', at: ring } as never);

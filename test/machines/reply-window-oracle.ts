@@ -34,7 +34,10 @@ export class ReplyOracle {
 
   inbound(now: number, referral = false): void {
     this.last = now;
-    this.openMs = referral && this.policy.referralWindowMs !== undefined ? this.policy.referralWindowMs : (this.policy.freeFormWindowMs ?? 0);
+    this.openMs =
+      referral && this.policy.referralWindowMs !== undefined
+        ? this.policy.referralWindowMs
+        : (this.policy.freeFormWindowMs ?? 0);
     this.extraLeft = this.policy.extraMessagesAfterWindow;
     this.repliesSince = 0;
     this.ended = false;

@@ -10,7 +10,12 @@
 import { describe, expect, it } from 'vitest';
 import type { EventObject } from 'xstate';
 import { policyFor } from '../../machines/channel-policies.js';
-import { REPLY_WINDOW_TIMERS, replyWindowEvents, replyWindowModel, type ModelEvent } from '../../machines/conversation-testkit.js';
+import {
+  REPLY_WINDOW_TIMERS,
+  replyWindowEvents,
+  replyWindowModel,
+  type ModelEvent,
+} from '../../machines/conversation-testkit.js';
 import { keywordOf } from '../../machines/reply-policy.js';
 import { replyWindowMachine } from '../../machines/reply-window.machine.js';
 import type { Channel } from '../../protocol/channels.js';
@@ -18,7 +23,19 @@ import { runtime } from '../conversations/support.js';
 import { ReplyOracle, type OracleRequest } from './reply-window-oracle.js';
 
 const THINK_MS = 7 * 60_000;
-const CHANNELS: Channel[] = ['whatsapp', 'messenger', 'instagram', 'x', 'apple', 'sms', 'line', 'web', 'open', 'social', 'telegram'];
+const CHANNELS: Channel[] = [
+  'whatsapp',
+  'messenger',
+  'instagram',
+  'x',
+  'apple',
+  'sms',
+  'line',
+  'web',
+  'open',
+  'social',
+  'telegram',
+];
 
 type Rt = ReturnType<typeof runtime>;
 
@@ -26,8 +43,9 @@ type Rt = ReturnType<typeof runtime>;
 function pathsOf(channel: Channel): ModelEvent[][] {
   const model = replyWindowModel(channel);
   const events = replyWindowEvents(policyFor(channel));
-  const base = model.getSimplePaths({ allowDuplicatePaths: true } as never).map((p) =>
-    p.steps.map((s) => s.event as EventObject as ModelEvent).filter((e) => e.type !== 'xstate.init'));
+  const base = model
+    .getSimplePaths({ allowDuplicatePaths: true } as never)
+    .map((p) => p.steps.map((s) => s.event as EventObject as ModelEvent).filter((e) => e.type !== 'xstate.init'));
   const seen = new Set<string>();
   const out: ModelEvent[][] = [];
   const add = (path: ModelEvent[]) => {
@@ -53,7 +71,11 @@ function pathsOf(channel: Channel): ModelEvent[][] {
 
 const PROBES: (OracleRequest & { label: string; [k: string]: unknown })[] = [
   { label: 'free-form', kind: 'text', text: 'probe' },
-  { label: 'two attachments', kind: 'media', media: [{ url: 'https://example.test/1' }, { url: 'https://example.test/2' }] },
+  {
+    label: 'two attachments',
+    kind: 'media',
+    media: [{ url: 'https://example.test/1' }, { url: 'https://example.test/2' }],
+  },
   { label: 'template', kind: 'template', template: { name: 't', language: 'en' } },
   { label: 'human-agent tag', kind: 'text', text: 'probe', tag: 'HUMAN_AGENT' },
 ];
@@ -62,11 +84,28 @@ async function probeAll(rt: Rt, ref: { type: string; key: string }, oracle: Repl
   for (const p of PROBES) {
     const { label, ...req } = p;
     const expected = oracle.decide(req, rt.clock.now());
-    const r = (await rt.send(ref, { type: 'reply.requested', requestId: 'probe', sender: { kind: 'agent', agentId: 'a1' }, dryRun: true, ...req })) as { ok: boolean; code?: string };
-    expect({ probe: label, where, ok: r.ok, code: r.ok ? undefined : r.code }).toEqual({ probe: label, where, ok: expected.ok, code: expected.ok ? undefined : expected.code });
+    const r = (await rt.send(ref, {
+      type: 'reply.requested',
+      requestId: 'probe',
+      sender: { kind: 'agent', agentId: 'a1' },
+      dryRun: true,
+      ...req,
+    })) as { ok: boolean; code?: string };
+    expect({ probe: label, where, ok: r.ok, code: r.ok ? undefined : r.code }).toEqual({
+      probe: label,
+      where,
+      ok: expected.ok,
+      code: expected.ok ? undefined : expected.code,
+    });
     // The invariant in plain words: a free-form message outside its window is never allowed
     // unless it is the "+1" or carries a valid human-agent tag.
-    if (r.ok && req.kind !== 'template' && oracle.last !== undefined && !oracle.insideWindow(rt.clock.now()) && !req.tag) {
+    if (
+      r.ok &&
+      req.kind !== 'template' &&
+      oracle.last !== undefined &&
+      !oracle.insideWindow(rt.clock.now()) &&
+      !req.tag
+    ) {
       expect(expected.ok && expected.usesExtra).toBe(true);
     }
   }
@@ -85,7 +124,8 @@ async function runPath(rt: Rt, channel: Channel, path: ModelEvent[], n: number):
     if (e.type.startsWith('xstate.after.')) {
       const due = rt.host.timersOf(ref).get(e.type);
       if (due === undefined) continue; // not armed in this state: the event cannot happen
-      const expectedDue = e.type === REPLY_WINDOW_TIMERS.freeForm ? oracle.last! + oracle.openMs : oracle.last! + oracle.graceEndMs;
+      const expectedDue =
+        e.type === REPLY_WINDOW_TIMERS.freeForm ? oracle.last! + oracle.openMs : oracle.last! + oracle.graceEndMs;
       expect(due, where).toBe(expectedDue);
       await rt.clock.set(due - 1);
       await probeAll(rt, ref, oracle, `${where} (1 ms before)`);
@@ -95,7 +135,11 @@ async function runPath(rt: Rt, channel: Channel, path: ModelEvent[], n: number):
       const expected = oracle.decide(req, rt.clock.now());
       const { label: _l, ...event } = e;
       const r = (await rt.send(ref, { ...event, requestId: `${e.label}-${i}` })) as { ok: boolean; code?: string };
-      expect({ where, ok: r.ok, code: r.ok ? undefined : r.code }).toEqual({ where, ok: expected.ok, code: expected.ok ? undefined : expected.code });
+      expect({ where, ok: r.ok, code: r.ok ? undefined : r.code }).toEqual({
+        where,
+        ok: expected.ok,
+        code: expected.ok ? undefined : expected.code,
+      });
       if (expected.ok) {
         oracle.sent(req, expected);
         expectedSent = expected.parts;
@@ -107,7 +151,8 @@ async function runPath(rt: Rt, channel: Channel, path: ModelEvent[], n: number):
       if (k) {
         oracle.keyword(k);
         if (policy.keywords) expectedSent = 1; // the confirmation the carrier rules require
-      } else if (e.type === 'message.received') oracle.inbound(rt.clock.now(), !!(e as { referral?: unknown }).referral);
+      } else if (e.type === 'message.received')
+        oracle.inbound(rt.clock.now(), !!(e as { referral?: unknown }).referral);
       else if (e.type === 'conversation.closed_by_customer') oracle.close();
       else if (e.type === 'contact.opted_in') oracle.keyword('opt_in');
     }
@@ -123,7 +168,9 @@ describe('reply-window policy machine, model-based on the actor runtime', () => 
     const paths = pathsOf(channel);
     it(`${channel}: ${paths.length} generated paths keep every invariant`, async () => {
       expect(paths.length).toBeGreaterThan(0);
-      const rt = runtime([{ name: 'reply-window', machine: replyWindowMachine, input: (key: string) => ({ conversationKey: key }) }]);
+      const rt = runtime([
+        { name: 'reply-window', machine: replyWindowMachine, input: (key: string) => ({ conversationKey: key }) },
+      ]);
       try {
         for (const [n, p] of paths.entries()) await runPath(rt, channel, p, n);
       } finally {
@@ -135,8 +182,12 @@ describe('reply-window policy machine, model-based on the actor runtime', () => 
   it('the "+1" allows exactly one message, the sixth X reply is refused, nothing after an Apple close or while opted out', async () => {
     const labels = (ch: Channel) => pathsOf(ch).map((p) => p.map((e) => e.label).join(' > '));
     // The generated paths include these exact scenarios, so the runs above asserted them.
-    expect(labels('messenger')).toContain('customer_message > free_form_window_ends > free_form_reply > free_form_reply');
-    expect(labels('x')).toContain('customer_message > free_form_reply > free_form_reply > free_form_reply > free_form_reply > free_form_reply > free_form_reply');
+    expect(labels('messenger')).toContain(
+      'customer_message > free_form_window_ends > free_form_reply > free_form_reply',
+    );
+    expect(labels('x')).toContain(
+      'customer_message > free_form_reply > free_form_reply > free_form_reply > free_form_reply > free_form_reply > free_form_reply',
+    );
     expect(labels('apple').some((l) => l.includes('customer_close > free_form_reply'))).toBe(true);
     expect(labels('sms').some((l) => l.includes('keyword_stop > free_form_reply'))).toBe(true);
     expect(labels('whatsapp')).toContain('customer_message > free_form_window_ends > template_reply');

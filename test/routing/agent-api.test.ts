@@ -15,11 +15,19 @@ afterEach(async () => {
 /** The agent API in process over the routing harness (no NATS: the live feed is not exercised here). */
 async function api() {
   h = await routingHarness(baseConfig);
-  const engine = { options: { actorTypes: routingActorTypes(h.holder) }, host: h.host, clock: h.clock } as unknown as Engine;
+  const engine = {
+    options: { actorTypes: routingActorTypes(h.holder) },
+    host: h.host,
+    clock: h.clock,
+  } as unknown as Engine;
   const app = new Hono().route('/', agentRoutes(engine));
   app.onError((err, c) => renderError(err, c));
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, { method, body: typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const res = await app.request(path, {
+      method,
+      body: typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     await h.bus.settle();
     return { status: res.status, json: (await res.json()) as Record<string, any> };
   };
@@ -29,17 +37,49 @@ async function api() {
 describe('agent API refusals are JSON with a reason code', () => {
   it('validates ids, bodies and state', async () => {
     const call = await api();
-    expect(await call('POST', '/agents/nobody/login')).toMatchObject({ status: 404, json: { error: { code: 'unknown_agent' } } });
-    expect(await call('POST', '/agents/bad%20id/login')).toMatchObject({ status: 400, json: { error: { code: 'invalid_agent_id' } } });
-    expect(await call('POST', '/agents/ana/presence', '{nope')).toMatchObject({ status: 400, json: { error: { code: 'invalid_json' } } });
-    expect(await call('POST', '/agents/ana/presence', { presence: 'asleep' })).toMatchObject({ status: 400, json: { error: { code: 'invalid_body' } } });
-    expect(await call('POST', '/agents/ana/login')).toMatchObject({ status: 200, json: { ok: true, presence: 'available' } });
-    expect(await call('POST', '/agents/ana/presence', { presence: 'not_ready', reason: 'Nap' })).toMatchObject({ status: 422, json: { error: { code: 'reason_invalid' } } });
-    expect(await call('POST', '/agents/ana/offers/none/accept')).toMatchObject({ status: 404, json: { error: { code: 'offer_not_found' } } });
-    expect(await call('POST', '/agents/ana/interactions/i9/messages', { text: 'hi' })).toMatchObject({ status: 409, json: { error: { code: 'not_connected' } } });
-    expect(await call('POST', '/agents/ana/interactions/i9/transfer', { queueId: 'support', agentId: 'bob' })).toMatchObject({ status: 400, json: { error: { code: 'invalid_body' } } });
-    expect(await call('POST', '/agents/ana/interactions/i9/end')).toMatchObject({ status: 409, json: { error: { code: 'not_connected' } } });
-    expect(await call('POST', '/agents/ana/interactions/i9/wrapup', { code: 'Processed' })).toMatchObject({ status: 409, json: { error: { code: 'not_in_wrapup' } } });
+    expect(await call('POST', '/agents/nobody/login')).toMatchObject({
+      status: 404,
+      json: { error: { code: 'unknown_agent' } },
+    });
+    expect(await call('POST', '/agents/bad%20id/login')).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_agent_id' } },
+    });
+    expect(await call('POST', '/agents/ana/presence', '{nope')).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_json' } },
+    });
+    expect(await call('POST', '/agents/ana/presence', { presence: 'asleep' })).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_body' } },
+    });
+    expect(await call('POST', '/agents/ana/login')).toMatchObject({
+      status: 200,
+      json: { ok: true, presence: 'available' },
+    });
+    expect(await call('POST', '/agents/ana/presence', { presence: 'not_ready', reason: 'Nap' })).toMatchObject({
+      status: 422,
+      json: { error: { code: 'reason_invalid' } },
+    });
+    expect(await call('POST', '/agents/ana/offers/none/accept')).toMatchObject({
+      status: 404,
+      json: { error: { code: 'offer_not_found' } },
+    });
+    expect(await call('POST', '/agents/ana/interactions/i9/messages', { text: 'hi' })).toMatchObject({
+      status: 409,
+      json: { error: { code: 'not_connected' } },
+    });
+    expect(
+      await call('POST', '/agents/ana/interactions/i9/transfer', { queueId: 'support', agentId: 'bob' }),
+    ).toMatchObject({ status: 400, json: { error: { code: 'invalid_body' } } });
+    expect(await call('POST', '/agents/ana/interactions/i9/end')).toMatchObject({
+      status: 409,
+      json: { error: { code: 'not_connected' } },
+    });
+    expect(await call('POST', '/agents/ana/interactions/i9/wrapup', { code: 'Processed' })).toMatchObject({
+      status: 409,
+      json: { error: { code: 'not_in_wrapup' } },
+    });
   });
 
   it('runs an offer through accept, canned response lookup, transfer and wrap-up', async () => {
@@ -49,13 +89,29 @@ describe('agent API refusals are JSON with a reason code', () => {
     const me = await call('GET', '/agents/ana');
     expect(me.json.offers).toHaveLength(1);
     const acc = await call('POST', `/agents/ana/offers/${me.json.offers[0].offerId}/accept`);
-    expect(acc).toMatchObject({ status: 200, json: { ok: true, interactionId: 'i1', history: '/agents/ana/interactions/i1/history' } });
-    expect(await call('POST', '/agents/ana/interactions/i1/messages', { cannedResponseId: 'nope' })).toMatchObject({ status: 404, json: { error: { code: 'canned_response_not_found' } } });
-    expect(await call('POST', '/agents/ana/interactions/i1/messages', { kind: 'text' })).toMatchObject({ status: 422, json: { error: { code: 'text_required' } } });
-    expect(await call('POST', '/agents/ana/interactions/i1/transfer', { queueId: 'ghost' })).toMatchObject({ status: 404, json: { error: { code: 'unknown_queue' } } });
-    expect(await call('POST', '/agents/ana/interactions/i1/transfer', { queueId: 'billing' })).toMatchObject({ status: 200 });
+    expect(acc).toMatchObject({
+      status: 200,
+      json: { ok: true, interactionId: 'i1', history: '/agents/ana/interactions/i1/history' },
+    });
+    expect(await call('POST', '/agents/ana/interactions/i1/messages', { cannedResponseId: 'nope' })).toMatchObject({
+      status: 404,
+      json: { error: { code: 'canned_response_not_found' } },
+    });
+    expect(await call('POST', '/agents/ana/interactions/i1/messages', { kind: 'text' })).toMatchObject({
+      status: 422,
+      json: { error: { code: 'text_required' } },
+    });
+    expect(await call('POST', '/agents/ana/interactions/i1/transfer', { queueId: 'ghost' })).toMatchObject({
+      status: 404,
+      json: { error: { code: 'unknown_queue' } },
+    });
+    expect(await call('POST', '/agents/ana/interactions/i1/transfer', { queueId: 'billing' })).toMatchObject({
+      status: 200,
+    });
     expect(h.interaction('i1')).toMatchObject({ stage: 'queued', queueId: 'billing' });
     expect((await call('GET', '/routing/wrapup-codes')).json.wrapupCodes).toContain('Up Sell');
-    expect((await call('GET', '/routing/canned-responses')).json.cannedResponses).toEqual([{ id: 'hello', name: 'Greeting', text: 'Hello {{name}}, how can I help?' }]);
+    expect((await call('GET', '/routing/canned-responses')).json.cannedResponses).toEqual([
+      { id: 'hello', name: 'Greeting', text: 'Hello {{name}}, how can I help?' },
+    ]);
   });
 });

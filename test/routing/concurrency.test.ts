@@ -22,7 +22,9 @@ import { useNatsServer } from '../support/nats.js';
 import { tempDir } from '../support/tmp.js';
 
 /** Stands in for the conversation actor: counts what routing tells it. */
-const conversationSink = setup({ types: {} as { context: { connected: number; disconnected: number; wrapped: number }; events: ActorEvent } }).createMachine({
+const conversationSink = setup({
+  types: {} as { context: { connected: number; disconnected: number; wrapped: number }; events: ActorEvent },
+}).createMachine({
   context: { connected: 0, disconnected: 0, wrapped: 0 },
   on: {
     'interaction.connected': { actions: assign({ connected: ({ context }) => context.connected + 1 }) },
@@ -37,7 +39,7 @@ const MAX_MESSAGES = 3;
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return () => ((x = (x * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+  return () => (x = (x * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32;
 }
 
 describe('routing under random concurrency over NATS', () => {
@@ -48,18 +50,33 @@ describe('routing under random concurrency over NATS', () => {
     const holder = new RoutingConfigHolder({
       initial: {
         skills: ['billing'],
-        queues: [{ id: 'sales', alertingTimeoutSeconds: 20, strategy: 'round_robin' }, { id: 'billing', alertingTimeoutSeconds: 20, strategy: 'best_skill' }],
+        queues: [
+          { id: 'sales', alertingTimeoutSeconds: 20, strategy: 'round_robin' },
+          { id: 'billing', alertingTimeoutSeconds: 20, strategy: 'best_skill' },
+        ],
         agents: agentIds.map((id, i) => ({
-          id, queues: i % 3 === 0 ? ['billing'] : ['sales', 'billing'], skills: i % 2 ? { billing: 1 + (i % 5) } : {},
+          id,
+          queues: i % 3 === 0 ? ['billing'] : ['sales', 'billing'],
+          skills: i % 2 ? { billing: 1 + (i % 5) } : {},
           utilization: { media: { message: { max: MAX_MESSAGES, interruptibleBy: [] } }, totalMax: MAX_MESSAGES },
         })),
-        flows: [{ integrationId: '*', defaultQueueId: 'sales', keywordRules: [{ keywords: ['bill'], queueId: 'billing', priority: 3 }] }],
+        flows: [
+          {
+            integrationId: '*',
+            defaultQueueId: 'sales',
+            keywordRules: [{ keywords: ['bill'], queueId: 'billing', priority: 3 }],
+          },
+        ],
       },
     });
     const clock = new ManualClock();
     const engine = new Engine({
-      dataDir: join(tempDir(), 'e'), natsUrl: nats.server.url, clock, logger: createLogger({ level: 'silent' }),
-      actorTypes: [...routingActorTypes(holder), { name: 'conversation', machine: conversationSink }], noSync: true,
+      dataDir: join(tempDir(), 'e'),
+      natsUrl: nats.server.url,
+      clock,
+      logger: createLogger({ level: 'silent' }),
+      actorTypes: [...routingActorTypes(holder), { name: 'conversation', machine: conversationSink }],
+      noSync: true,
     });
     await engine.start();
     const nc = await connectNats(nats.server.url, 'concurrency-test');
@@ -76,7 +93,8 @@ describe('routing under random concurrency over NATS', () => {
     void (async () => {
       for await (const m of recSub) {
         const r = decode<{ stage: string; held?: Record<string, number> }>(m.data);
-        if (r.stage === 'alerting' && Object.values(r.held ?? {}).reduce((a, b) => a + b, 0) > MAX_MESSAGES) overCapacity.push(r);
+        if (r.stage === 'alerting' && Object.values(r.held ?? {}).reduce((a, b) => a + b, 0) > MAX_MESSAGES)
+          overCapacity.push(r);
       }
     })();
     const liveSub = nc.subscribe('sb.live.agent.*');
@@ -107,34 +125,71 @@ describe('routing under random concurrency over NATS', () => {
       // New customers, some abandoning soon after.
       const batch = ids.slice(sent, sent + INTERACTIONS / 10);
       sent += batch.length;
-      await Promise.all(batch.map((iid) => publish({ type: 'interaction', key: iid }, {
-        type: 'interaction.opened', interactionId: iid, conversationKey: `web:site:${iid}`, channel: 'web', integrationId: 'site', channelUserId: iid,
-        message: { messageId: `m-${iid}`, kind: 'text', text: rand() < 0.3 ? 'my bill is wrong' : 'hello' },
-      })));
+      await Promise.all(
+        batch.map((iid) =>
+          publish(
+            { type: 'interaction', key: iid },
+            {
+              type: 'interaction.opened',
+              interactionId: iid,
+              conversationKey: `web:site:${iid}`,
+              channel: 'web',
+              integrationId: 'site',
+              channelUserId: iid,
+              message: { messageId: `m-${iid}`, kind: 'text', text: rand() < 0.3 ? 'my bill is wrong' : 'hello' },
+            },
+          ),
+        ),
+      );
       for (const iid of ids.slice(0, sent)) {
         if (!abandoned.has(iid) && rand() < 0.02) {
           abandoned.add(iid);
-          await publish({ type: 'interaction', key: iid }, { type: 'interaction.customer_left', interactionId: iid, reason: 'closed_by_customer' });
+          await publish(
+            { type: 'interaction', key: iid },
+            { type: 'interaction.customer_left', interactionId: iid, reason: 'closed_by_customer' },
+          );
         }
       }
       // Random presence changes.
       for (const id of agentIds) {
         const r = rand();
-        if (r < 0.1) await publish({ type: 'agent', key: id }, { type: 'agent.presence_changed', presence: 'not_ready', reason: 'Pause' });
-        else if (r < 0.3) await publish({ type: 'agent', key: id }, { type: 'agent.presence_changed', presence: 'available' });
+        if (r < 0.1)
+          await publish(
+            { type: 'agent', key: id },
+            { type: 'agent.presence_changed', presence: 'not_ready', reason: 'Pause' },
+          );
+        else if (r < 0.3)
+          await publish({ type: 'agent', key: id }, { type: 'agent.presence_changed', presence: 'available' });
       }
       await quiet();
       // Answer the offers in flight at random: accept, decline, or let them time out (RONA).
       const pending = offers.splice(0);
-      await Promise.all(pending.map(async (o) => {
-        const r = rand();
-        if (r < 0.6) await engine.host.send({ type: 'agent', key: o.agentId }, { type: 'agent.offer_accepted', offerId: o.offerId }, `acc:${o.offerId}`);
-        else if (r < 0.8) await engine.host.send({ type: 'agent', key: o.agentId }, { type: 'agent.offer_declined', offerId: o.offerId }, `dec:${o.offerId}`);
-      }));
+      await Promise.all(
+        pending.map(async (o) => {
+          const r = rand();
+          if (r < 0.6)
+            await engine.host.send(
+              { type: 'agent', key: o.agentId },
+              { type: 'agent.offer_accepted', offerId: o.offerId },
+              `acc:${o.offerId}`,
+            );
+          else if (r < 0.8)
+            await engine.host.send(
+              { type: 'agent', key: o.agentId },
+              { type: 'agent.offer_declined', offerId: o.offerId },
+              `dec:${o.offerId}`,
+            );
+        }),
+      );
       // Some agents finish work (free capacity: dispatch is driven by that event).
       for (const id of agentIds) {
         for (const it of Object.values(agentCtx(id)?.interactions ?? {})) {
-          if (rand() < 0.3) await engine.host.send({ type: 'agent', key: id }, { type: 'agent.wrapup_submitted', interactionId: it.interactionId, code: 'Processed' }, `wu:${it.interactionId}:${round}`);
+          if (rand() < 0.3)
+            await engine.host.send(
+              { type: 'agent', key: id },
+              { type: 'agent.wrapup_submitted', interactionId: it.interactionId, code: 'Processed' },
+              `wu:${it.interactionId}:${round}`,
+            );
         }
       }
       await quiet();
@@ -142,20 +197,31 @@ describe('routing under random concurrency over NATS', () => {
       await quiet();
     }
     // Settle: everyone available; answer what is left until nothing changes.
-    for (const id of agentIds) await publish({ type: 'agent', key: id }, { type: 'agent.presence_changed', presence: 'available' });
+    for (const id of agentIds)
+      await publish({ type: 'agent', key: id }, { type: 'agent.presence_changed', presence: 'available' });
     await quiet();
     for (let i = 0; i < 5; i++) {
-      for (const o of offers.splice(0)) await engine.host.send({ type: 'agent', key: o.agentId }, { type: 'agent.offer_accepted', offerId: o.offerId }, `acc2:${o.offerId}`);
+      for (const o of offers.splice(0))
+        await engine.host.send(
+          { type: 'agent', key: o.agentId },
+          { type: 'agent.offer_accepted', offerId: o.offerId },
+          `acc2:${o.offerId}`,
+        );
       await quiet();
     }
 
-    const queues = ['sales', 'billing'].map((k) => engine.host.read({ type: 'queue', key: k })?.context as QueueContext);
+    const queues = ['sales', 'billing'].map(
+      (k) => engine.host.read({ type: 'queue', key: k })?.context as QueueContext,
+    );
     const waitingIn = new Map<string, number>();
-    for (const q of queues) for (const e of q.waiting) waitingIn.set(e.interactionId, (waitingIn.get(e.interactionId) ?? 0) + 1);
+    for (const q of queues)
+      for (const e of q.waiting) waitingIn.set(e.interactionId, (waitingIn.get(e.interactionId) ?? 0) + 1);
     const tally = { connected: 0, waiting: 0, abandoned: 0 };
     for (const iid of ids) {
       const it = engine.host.read({ type: 'interaction', key: iid })?.context as InteractionContext;
-      const conv = engine.host.read({ type: 'conversation', key: `web:site:${iid}` })?.context as { connected: number } | undefined;
+      const conv = engine.host.read({ type: 'conversation', key: `web:site:${iid}` })?.context as
+        | { connected: number }
+        | undefined;
       const inQueue = waitingIn.get(iid) ?? 0;
       if (it.stage === 'abandoned') {
         tally.abandoned++;

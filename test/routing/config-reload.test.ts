@@ -10,27 +10,50 @@ import { useNatsServer } from '../support/nats.js';
 import { tempDir } from '../support/tmp.js';
 
 const logger = createLogger({ level: 'silent' });
-const file = { queues: [{ id: 'q' }], agents: [{ id: 'ana', queues: ['q'] }], flows: [{ integrationId: '*', defaultQueueId: 'q' }] };
+const file = {
+  queues: [{ id: 'q' }],
+  agents: [{ id: 'ana', queues: ['q'] }],
+  flows: [{ integrationId: '*', defaultQueueId: 'q' }],
+};
 
 describe('routing configuration across nodes', () => {
   const nats = useNatsServer();
 
   it('an apply on one node reaches the other through NATS KV, and survives a restart from the data dir', async () => {
     const dirs = [tempDir(), tempDir()];
-    const engines = dirs.map((d, i) => new Engine({
-      dataDir: join(d, 'e'), natsUrl: nats.server.url, clock: new ManualClock(), logger, partitions: 16,
-      ownedPartitions: Array.from({ length: 8 }, (_, p) => p + 8 * i), actorTypes: builtinActorTypes({ partitions: 16 }),
-    }));
+    const engines = dirs.map(
+      (d, i) =>
+        new Engine({
+          dataDir: join(d, 'e'),
+          natsUrl: nats.server.url,
+          clock: new ManualClock(),
+          logger,
+          partitions: 16,
+          ownedPartitions: Array.from({ length: 8 }, (_, p) => p + 8 * i),
+          actorTypes: builtinActorTypes({ partitions: 16 }),
+        }),
+    );
     for (const e of engines) await e.start();
     const [a, b] = engines.map((e) => createApp(e, builtinRouteModules));
-    const put = await a.request('/admin/routing/config', { method: 'PUT', body: JSON.stringify(file), headers: { 'content-type': 'application/json' } });
+    const put = await a.request('/admin/routing/config', {
+      method: 'PUT',
+      body: JSON.stringify(file),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(await put.json()).toMatchObject({ ok: true, version: 1 });
     const holderB = routingHolderOf(engines[1].options.actorTypes)!;
     const end = Date.now() + 10_000;
     while (holderB.config().version < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     expect((await (await b.request('/admin/routing/config')).json()).version).toBe(1);
-    expect(await (await b.request('/agents/ana/login', { method: 'POST' })).json()).toMatchObject({ ok: true, presence: 'available' });
-    const bad = await b.request('/admin/routing/config', { method: 'PUT', body: '{"queues": [{"id": 7}]}', headers: { 'content-type': 'application/json' } });
+    expect(await (await b.request('/agents/ana/login', { method: 'POST' })).json()).toMatchObject({
+      ok: true,
+      presence: 'available',
+    });
+    const bad = await b.request('/admin/routing/config', {
+      method: 'PUT',
+      body: '{"queues": [{"id": 7}]}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.status).toBe(422);
     expect((await bad.json()).error).toMatchObject({ code: 'config_invalid', details: [{ path: 'queues[0].id' }] });
     for (const e of engines) await e.stop();

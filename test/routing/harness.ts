@@ -44,7 +44,9 @@ export class LoopbackBus implements Bus {
 
   /** Events sent to conversation actors, in order. */
   toConversation(type?: string): ActorEvent[] {
-    return this.external.filter((e) => e.to.type === 'conversation' && (!type || e.event.type === type)).map((e) => e.event);
+    return this.external
+      .filter((e) => e.to.type === 'conversation' && (!type || e.event.type === type))
+      .map((e) => e.event);
   }
 }
 
@@ -65,11 +67,20 @@ export async function routingHarness(file: RoutingFile, opts: { start?: number }
     return r;
   };
   return {
-    clock, bus, store, host, holder, send,
-    agent: (id: string) => host.read({ type: 'agent', key: id })?.context as import('../../machines/agent-logic.js').AgentContext,
+    clock,
+    bus,
+    store,
+    host,
+    holder,
+    send,
+    agent: (id: string) =>
+      host.read({ type: 'agent', key: id })?.context as import('../../machines/agent-logic.js').AgentContext,
     agentState: (id: string) => host.read({ type: 'agent', key: id })?.value as string,
-    queue: (id: string) => host.read({ type: 'queue', key: id })?.context as import('../../machines/queue.machine.js').QueueContext,
-    interaction: (id: string) => host.read({ type: 'interaction', key: id })?.context as import('../../machines/interaction-logic.js').InteractionContext,
+    queue: (id: string) =>
+      host.read({ type: 'queue', key: id })?.context as import('../../machines/queue.machine.js').QueueContext,
+    interaction: (id: string) =>
+      host.read({ type: 'interaction', key: id })
+        ?.context as import('../../machines/interaction-logic.js').InteractionContext,
     advance: async (ms: number) => {
       await clock.advance(ms);
       await bus.settle();
@@ -85,17 +96,36 @@ export async function routingHarness(file: RoutingFile, opts: { start?: number }
 export const baseConfig: RoutingFile = {
   skills: ['billing', 'spanish', 'tech'],
   queues: [
-    { id: 'support', strategy: 'longest_idle', alertingTimeoutSeconds: 30, acw: { mode: 'mandatory', timeoutSeconds: 60, defaultCode: 'Processed' }, affinity: { mode: 'any_queue', timeoutSeconds: 120 } },
-    { id: 'billing', strategy: 'best_skill', alertingTimeoutSeconds: 30, rings: [{ timeoutSeconds: 60, skillsToRemove: ['spanish'] }], acw: { mode: 'timeboxed', timeoutSeconds: 30, defaultCode: 'Processed' } },
+    {
+      id: 'support',
+      strategy: 'longest_idle',
+      alertingTimeoutSeconds: 30,
+      acw: { mode: 'mandatory', timeoutSeconds: 60, defaultCode: 'Processed' },
+      affinity: { mode: 'any_queue', timeoutSeconds: 120 },
+    },
+    {
+      id: 'billing',
+      strategy: 'best_skill',
+      alertingTimeoutSeconds: 30,
+      rings: [{ timeoutSeconds: 60, skillsToRemove: ['spanish'] }],
+      acw: { mode: 'timeboxed', timeoutSeconds: 30, defaultCode: 'Processed' },
+    },
   ],
   agents: [
     { id: 'ana', skills: { billing: 5, tech: 2 }, queues: ['support', 'billing'] },
     { id: 'bob', skills: { billing: 2, spanish: 4 }, queues: ['support', 'billing'] },
-    { id: 'cy', skills: { tech: 5 }, queues: ['support'], utilization: { media: { message: { max: 1, interruptibleBy: [] } }, totalMax: 1 } },
+    {
+      id: 'cy',
+      skills: { tech: 5 },
+      queues: ['support'],
+      utilization: { media: { message: { max: 1, interruptibleBy: [] } }, totalMax: 1 },
+    },
   ],
   flows: [
     {
-      integrationId: '*', timeZone: 'Europe/Paris', defaultQueueId: 'support',
+      integrationId: '*',
+      timeZone: 'Europe/Paris',
+      defaultQueueId: 'support',
       openHours: [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' }],
       closed: { autoResponse: 'We are closed; we will answer when we open.', action: 'route' },
       keywordRules: [{ keywords: ['invoice', 'refund'], queueId: 'billing', skills: ['billing'], priority: 5 }],
@@ -107,7 +137,13 @@ export const baseConfig: RoutingFile = {
 /** The event a conversation actor sends when a new interaction starts. */
 export function opened(interactionId: string, text: string, user = interactionId) {
   return {
-    type: 'interaction.opened', interactionId, conversationKey: `whatsapp:wa1:${user}`, contactId: `c-${user}`, channel: 'whatsapp',
-    integrationId: 'wa1', channelUserId: user, message: { messageId: `m-${interactionId}`, kind: 'text', text },
+    type: 'interaction.opened',
+    interactionId,
+    conversationKey: `whatsapp:wa1:${user}`,
+    contactId: `c-${user}`,
+    channel: 'whatsapp',
+    integrationId: 'wa1',
+    channelUserId: user,
+    message: { messageId: `m-${interactionId}`, kind: 'text', text },
   };
 }

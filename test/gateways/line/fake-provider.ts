@@ -33,11 +33,20 @@ export async function startFakeProvider(handler: (req: RecordedRequest) => FakeR
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const rec: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const rec: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(rec);
       const reply = fake.handler(rec);
-      const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-      res.writeHead(reply.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json', ...(reply.headers ?? {}) });
+      const text =
+        reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+      res.writeHead(reply.status, {
+        'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json',
+        ...(reply.headers ?? {}),
+      });
       res.end(text);
     });
   });
@@ -50,7 +59,12 @@ export async function startFakeProvider(handler: (req: RecordedRequest) => FakeR
 }
 
 /** A WebhookRequest as the gateway server would hand it to an adapter. */
-export function webhookRequest(init: { url: string; method?: string; headers?: Record<string, string>; body?: string | Uint8Array }): import('../../../gateways/channel.js').WebhookRequest {
+export function webhookRequest(init: {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}): import('../../../gateways/channel.js').WebhookRequest {
   const body = init.body ?? '';
   const url = new URL(init.url);
   return {

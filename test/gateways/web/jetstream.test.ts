@@ -22,11 +22,22 @@ const BOT = '42:bot-token';
 function provider(r: RecordedRequest): FakeReply {
   if (r.path === `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`) {
     const to = new URLSearchParams(r.body).get('To');
-    if (to === '+15550000001') return { status: 400, body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 } };
+    if (to === '+15550000001')
+      return {
+        status: 400,
+        body: {
+          code: 21610,
+          message: 'Attempt to send to unsubscribed recipient',
+          more_info: 'https://www.twilio.com/docs/errors/21610',
+          status: 400,
+        },
+      };
     return { status: 201, body: { sid: 'SM' + '3'.repeat(32), status: 'queued' } };
   }
-  if (r.path === '/v2/bot/message/push') return { status: 200, body: { sentMessages: [{ id: '5001', quoteToken: 'q' }] } };
-  if (r.path === `/bot${BOT}/sendMessage`) return { status: 200, body: { ok: true, result: { message_id: 77, date: 1, chat: { id: 7, type: 'private' } } } };
+  if (r.path === '/v2/bot/message/push')
+    return { status: 200, body: { sentMessages: [{ id: '5001', quoteToken: 'q' }] } };
+  if (r.path === `/bot${BOT}/sendMessage`)
+    return { status: 200, body: { ok: true, result: { message_id: 77, date: 1, chat: { id: 7, type: 'private' } } } };
   if (r.path === '/v1/message') return { status: 200 };
   if (r.path === '/middleware/outbound') return { status: 200, body: {} };
   return { status: 404, body: { message: `unexpected ${r.path}` } };
@@ -51,23 +62,64 @@ describe('part-2 channels over JetStream', () => {
       integrations: [
         { id: 'web-1', channel: 'web', secret: 'web-secret', sendBaseUrl: gatewayUrl },
         { id: 'line-1', channel: 'line', secret: 'ls', credentials: { accessToken: 'lt' }, sendBaseUrl: fake.url },
-        { id: 'sms-1', channel: 'sms', secret: 'tok', credentials: { accountSid: ACCOUNT, authToken: 'tok', from: '+15550009999' }, sendBaseUrl: fake.url, ratePerSecond: 20 },
+        {
+          id: 'sms-1',
+          channel: 'sms',
+          secret: 'tok',
+          credentials: { accountSid: ACCOUNT, authToken: 'tok', from: '+15550009999' },
+          sendBaseUrl: fake.url,
+          ratePerSecond: 20,
+        },
         { id: 'tg-1', channel: 'telegram', secret: 'tg', credentials: { botToken: BOT }, sendBaseUrl: fake.url },
-        { id: 'apple-1', channel: 'apple', secret: Buffer.from('k').toString('base64'), credentials: { mspId: 'msp', businessId: 'biz' }, sendBaseUrl: fake.url },
+        {
+          id: 'apple-1',
+          channel: 'apple',
+          secret: Buffer.from('k').toString('base64'),
+          credentials: { mspId: 'msp', businessId: 'biz' },
+          sendBaseUrl: fake.url,
+        },
         { id: 'open-1', channel: 'open', secret: 'os', sendBaseUrl: `${fake.url}/middleware/outbound` },
       ],
     });
-    const gw = await startGateway({ config, natsUrl: nats.server.url, httpPort: port, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+    const gw = await startGateway({
+      config,
+      natsUrl: nats.server.url,
+      httpPort: port,
+      retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+    });
     try {
       // The customer opens the widget, writes, and listens.
-      const session = (await (await fetch(`${gatewayUrl}/web/web-1/sessions`, { method: 'POST' })).json()) as { sessionId: string; token: string; messagesUrl: string; streamUrl: string };
-      const posted = await fetch(`${gatewayUrl}${session.messagesUrl}`, { method: 'POST', headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', clientMessageId: 'c-1', text: 'Where is my parcel?' }) });
+      const session = (await (await fetch(`${gatewayUrl}/web/web-1/sessions`, { method: 'POST' })).json()) as {
+        sessionId: string;
+        token: string;
+        messagesUrl: string;
+        streamUrl: string;
+      };
+      const posted = await fetch(`${gatewayUrl}${session.messagesUrl}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'message', clientMessageId: 'c-1', text: 'Where is my parcel?' }),
+      });
       expect(posted.status).toBe(200);
       const stream = await fetch(`${gatewayUrl}${session.streamUrl}?token=${encodeURIComponent(session.token)}`);
       const reader = stream.body!.getReader();
 
-      const out = (id: string, channel: OutboundMessage['channel'], integrationId: string, channelUserId: string, extra: Partial<OutboundMessage> = {}): OutboundMessage =>
-        ({ id, channel, integrationId, channelUserId, conversationKey: `${channel}:${integrationId}:${channelUserId}`, kind: 'text', text: `reply ${id}`, ...extra });
+      const out = (
+        id: string,
+        channel: OutboundMessage['channel'],
+        integrationId: string,
+        channelUserId: string,
+        extra: Partial<OutboundMessage> = {},
+      ): OutboundMessage => ({
+        id,
+        channel,
+        integrationId,
+        channelUserId,
+        conversationKey: `${channel}:${integrationId}:${channelUserId}`,
+        kind: 'text',
+        text: `reply ${id}`,
+        ...extra,
+      });
       const msgs = [
         out('w1', 'web', 'web-1', session.sessionId, { text: 'It left the depot this morning.' }),
         out('l1', 'line', 'line-1', 'U' + '9'.repeat(32)),
@@ -94,8 +146,19 @@ describe('part-2 channels over JetStream', () => {
 
       const envs = await readActorStream(nc, 1 + msgs.length);
       const inbound = envs.find((e) => (e.event as { type: string }).type === 'message.received')!;
-      expect(inbound).toMatchObject({ id: `web:web-1:${session.sessionId}:c-1`, to: { type: 'conversation', key: `web:web-1:${session.sessionId}` }, event: { text: 'Where is my parcel?' } });
-      const status = Object.fromEntries(envs.filter((e) => (e.event as { type: string }).type === 'delivery.updated').map((e) => [(e.event as unknown as { messageId: string }).messageId, e.event as unknown as Record<string, unknown>]));
+      expect(inbound).toMatchObject({
+        id: `web:web-1:${session.sessionId}:c-1`,
+        to: { type: 'conversation', key: `web:web-1:${session.sessionId}` },
+        event: { text: 'Where is my parcel?' },
+      });
+      const status = Object.fromEntries(
+        envs
+          .filter((e) => (e.event as { type: string }).type === 'delivery.updated')
+          .map((e) => [
+            (e.event as unknown as { messageId: string }).messageId,
+            e.event as unknown as Record<string, unknown>,
+          ]),
+      );
       expect(Object.keys(status).sort()).toEqual(['a1', 'l1', 'o1', 's1', 's2', 't1', 'w1']);
       for (const id of ['w1', 'l1', 's1', 't1', 'a1', 'o1']) expect(status[id], id).toMatchObject({ status: 'sent' });
       expect(status.s2).toMatchObject({ status: 'failed', reason: { code: 'opted_out', providerCode: '21610' } });
@@ -112,7 +175,8 @@ describe('part-2 channels over JetStream', () => {
 async function readActorStream(nc: Awaited<ReturnType<typeof connectNats>>, n: number): Promise<Envelope[]> {
   const jsm = await nc.jetstreamManager();
   const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && (await jsm.streams.info(STREAMS.actors.name)).state.messages < n) await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() < deadline && (await jsm.streams.info(STREAMS.actors.name)).state.messages < n)
+    await new Promise((r) => setTimeout(r, 50));
   const consumer = await nc.jetstream().consumers.get(STREAMS.actors.name);
   const found: Envelope[] = [];
   for await (const m of await consumer.fetch({ max_messages: n + 10, expires: 1_000 })) found.push(decode(m.data));
