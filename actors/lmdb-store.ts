@@ -4,6 +4,8 @@
  * transactional outbox in commit order, and the ids of applied events for dedupe.
  * Values are encoded before a transaction opens, so nothing inside a transaction can throw:
  * lmdb-js does not roll back an async transaction whose callback throws.
+ * Inside a transaction callback, put/remove apply at once; their promises only mirror the
+ * transaction's, which the caller awaits, so they are `void`ed.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { ActorRef } from '../protocol/actor.js';
@@ -121,19 +123,19 @@ export class LmdbStore {
     this.#outboxCount += rows.length;
     return this.#root.transaction(() => {
       for (const w of writes) {
-        this.#snapshots.put([w.ref.type, w.ref.key], Buffer.from(w.snapshot));
+        void this.#snapshots.put([w.ref.type, w.ref.key], Buffer.from(w.snapshot));
         for (const d of w.timerDeletes) {
-          this.#timers.remove([d.dueAt, w.ref.type, w.ref.key, d.id]);
-          this.#timerIndex.remove([w.ref.type, w.ref.key, d.id]);
+          void this.#timers.remove([d.dueAt, w.ref.type, w.ref.key, d.id]);
+          void this.#timerIndex.remove([w.ref.type, w.ref.key, d.id]);
         }
         for (const t of w.timerSets) {
-          this.#timers.put([t.dueAt, w.ref.type, w.ref.key, t.id], Buffer.from(t.event));
-          this.#timerIndex.put([w.ref.type, w.ref.key, t.id], t.dueAt);
+          void this.#timers.put([t.dueAt, w.ref.type, w.ref.key, t.id], Buffer.from(t.event));
+          void this.#timerIndex.put([w.ref.type, w.ref.key, t.id], t.dueAt);
         }
-        this.#seen.put(w.eventId, w.at);
-        this.#seenByTime.put([w.at, w.eventId], '');
+        void this.#seen.put(w.eventId, w.at);
+        void this.#seenByTime.put([w.at, w.eventId], '');
       }
-      for (const [seq, value] of rows) this.#outbox.put(seq, value);
+      for (const [seq, value] of rows) void this.#outbox.put(seq, value);
       return true;
     });
   }
@@ -172,7 +174,7 @@ export class LmdbStore {
     if (seqs.length === 0) return;
     this.#outboxCount -= seqs.length;
     await this.#root.transaction(() => {
-      for (const s of seqs) this.#outbox.remove(s);
+      for (const s of seqs) void this.#outbox.remove(s);
     });
   }
 
@@ -182,8 +184,8 @@ export class LmdbStore {
     if (keys.length === 0) return 0;
     await this.#root.transaction(() => {
       for (const k of keys) {
-        this.#seenByTime.remove(k);
-        this.#seen.remove(k[1]);
+        void this.#seenByTime.remove(k);
+        void this.#seen.remove(k[1]);
       }
     });
     return keys.length;

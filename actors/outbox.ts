@@ -45,7 +45,7 @@ export class OutboxRelay {
   /** Something was committed to the outbox: relay it soon. */
   kick(): void {
     if (!this.#bus || this.#stopped) return;
-    if (this.#running) {
+    if (this.#running !== undefined) {
       this.#again = true;
       return;
     }

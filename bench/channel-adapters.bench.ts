@@ -63,12 +63,12 @@ const cases: [string, ChannelAdapter, Integration, WebhookRequest][] = [];
 }
 {
   const p = {
-    MessageSid: 'SM' + 'a'.repeat(32),
+    MessageSid: `SM${'a'.repeat(32)}`,
     From: '+15555550123',
     To: '+15555550100',
     Body: text,
     NumMedia: '0',
-    AccountSid: 'AC' + 'b'.repeat(32),
+    AccountSid: `AC${'b'.repeat(32)}`,
   };
   const body = new URLSearchParams(p).toString();
   cases.push([

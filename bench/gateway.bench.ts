@@ -178,7 +178,7 @@ const out = [
   ),
   `ratio gateway/bare: ${(rows[1].rps / rows[0].rps).toFixed(2)}; gateway/publish floor: ${(rows[1].rps / rows[2].rps).toFixed(2)}; gateway envelopes in SB_ACTORS: ${stored} (gateway 200s: ${totals.gateway.ok} + warm-up)`,
 ];
-process.stdout.write(out.join('\n') + '\n');
+process.stdout.write(`${out.join('\n')}\n`);
 await gateway.stop();
 bareServer.close();
 await admin.close();

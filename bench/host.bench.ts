@@ -74,9 +74,9 @@ async function lmdbFloor(): Promise<number> {
   // Three keys per event, as the host writes (snapshot, seen id, outbox row).
   await pipelined(N, 8_192, (i) =>
     db.transaction(() => {
-      db.put(`s${i % ACTORS}`, value);
-      db.put(`e${i}`, value.subarray(0, 8));
-      db.put(`o${i}`, value);
+      void db.put(`s${i % ACTORS}`, value);
+      void db.put(`e${i}`, value.subarray(0, 8));
+      void db.put(`o${i}`, value);
     }),
   );
   const ms = performance.now() - t0;

@@ -25,7 +25,10 @@ const AGENTS = 1_000;
 const WAITING = 10_000;
 const SKILLS = ['billing', 'tech', 'spanish', 'french', 'vip'];
 let seed = 99;
-const rand = () => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32;
+const rand = () => {
+  seed = (seed * 1_103_515_245 + 12_345) >>> 0;
+  return seed / 2 ** 32;
+};
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
 function queueCfg(strategy: SelectionStrategy): QueueConfig {

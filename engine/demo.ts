@@ -70,13 +70,15 @@ export async function demoCommand(argv: string[]): Promise<void> {
   stopOnSignals(logger, stopAll);
   out(`engine http ${base} · gateway ${channel.gatewayUrl} · nats ${node.engine.natsUrl}\n`);
 
-  const call = async (method: string, path: string, body?: unknown): Promise<Record<string, any>> => {
+  // biome-ignore lint/suspicious/noExplicitAny: the demo prints fields of the API's JSON answers as they come
+  type Json = Record<string, any>;
+  const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
     const res = await fetch(base + path, {
       method,
       headers: { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return (await res.json()) as Record<string, any>;
+    return (await res.json()) as Json;
   };
   const waitFor = async <T>(what: string, pick: () => T | undefined): Promise<T> => {
     for (let i = 0; i < 500; i++) {
@@ -162,7 +164,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const contactId = conv.contactId ?? conv.conversation?.contactId;
   const history = contactId ? await call('GET', `/contacts/${encodeURIComponent(contactId)}/history`) : conv;
   out("\n3. The contact's history (GET /contacts/:id/history):");
-  for (const e of (history.entries ?? []) as Record<string, any>[]) {
+  for (const e of (history.entries ?? []) as Json[]) {
     const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 16);
     const what = e.text ?? (e.template ? `[template ${e.template.name}]` : '');
     out(

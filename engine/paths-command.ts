@@ -23,7 +23,7 @@ export async function pathsCommand(argv: string[]): Promise<void> {
     process.stderr.write(`switchboard paths: ${message}\n${USAGE}\n`);
     process.exit(2);
   };
-  let model;
+  let model: ReturnType<typeof replyWindowModel> | ReturnType<typeof threadingModel> | undefined;
   if (values.machine === 'reply-window') {
     if (!values.channel || !isChannel(values.channel)) fail(`--channel must be one of ${CHANNELS.join(', ')}`);
     model = replyWindowModel(values.channel as (typeof CHANNELS)[number]);

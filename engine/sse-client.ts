@@ -2,6 +2,7 @@
 
 export interface SseFeed {
   /** Every event received so far, in order. */
+  // biome-ignore lint/suspicious/noExplicitAny: feed payloads are JSON of many event shapes; callers read the fields they expect
   readonly events: { event: string; data: Record<string, any> }[];
   close(): void;
 }
@@ -19,8 +20,7 @@ export function readServerSentEvents(url: string): SseFeed {
       const { value, done } = await reader.read();
       if (done) return;
       buf += dec.decode(value, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
+      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
         const block = buf.slice(0, i);
         buf = buf.slice(i + 2);
         const ev = /^event: (.*)$/m.exec(block)?.[1];

@@ -117,7 +117,10 @@ export class Deliverer {
     const rate = integration.ratePerSecond ?? this.#o.adapter.defaultRatePerSecond;
     if (!rate) return undefined;
     let b = this.#buckets.get(integration.id);
-    if (!b) this.#buckets.set(integration.id, (b = new TokenBucket(rate, undefined, this.#o.bucketClock)));
+    if (!b) {
+      b = new TokenBucket(rate, undefined, this.#o.bucketClock);
+      this.#buckets.set(integration.id, b);
+    }
     return b;
   }
 

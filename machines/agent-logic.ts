@@ -298,13 +298,10 @@ export function agentLogic(deps: RoutingDeps) {
       case 'agent.offer_accepted': {
         const o = ctx.offers[event.offerId];
         if (!o)
-          return (
-            refuse(
-              fx,
-              'offer_not_found',
-              `offer ${event.offerId} is not alerting for agent ${ctx.agentId} (it was already answered, timed out or withdrawn)`,
-            ),
-            undefined
+          return refuse(
+            fx,
+            'offer_not_found',
+            `offer ${event.offerId} is not alerting for agent ${ctx.agentId} (it was already answered, timed out or withdrawn)`,
           );
         fx.cancel(`alert:${o.offerId}`);
         if (o.from.type === 'queue') resolveToSource(ctx, o, 'accepted', undefined, fx);
@@ -356,10 +353,7 @@ export function agentLogic(deps: RoutingDeps) {
       }
       case 'agent.offer_declined': {
         const o = ctx.offers[event.offerId];
-        if (!o)
-          return (
-            refuse(fx, 'offer_not_found', `offer ${event.offerId} is not alerting for agent ${ctx.agentId}`), undefined
-          );
+        if (!o) return refuse(fx, 'offer_not_found', `offer ${event.offerId} is not alerting for agent ${ctx.agentId}`);
         fx.respond({ ok: true, data: { interactionId: o.interactionId } });
         return announce(ctx, closeOffer(ctx, o, 'declined', undefined, at, fx), fx);
       }
@@ -376,10 +370,11 @@ export function agentLogic(deps: RoutingDeps) {
       }
       case 'agent.interaction_ended': {
         const it = ctx.interactions[event.interactionId];
-        if (!it || it.stage !== 'connected')
-          return (
-            refuse(fx, 'not_connected', `agent ${ctx.agentId} is not connected to interaction ${event.interactionId}`),
-            undefined
+        if (it?.stage !== 'connected')
+          return refuse(
+            fx,
+            'not_connected',
+            `agent ${ctx.agentId} is not connected to interaction ${event.interactionId}`,
           );
         fx.respond({ ok: true, data: { mode: acwOf(it.queueId).mode } });
         return announce(ctx, endPart(ctx, it, 'agent', at, fx), fx);
@@ -400,25 +395,19 @@ export function agentLogic(deps: RoutingDeps) {
       }
       case 'agent.wrapup_submitted': {
         if (!c.wrapupCodes.includes(event.code))
-          return (
-            refuse(
-              fx,
-              'wrapup_code_invalid',
-              `"${event.code}" is not a configured wrap-up code (${c.wrapupCodes.join(', ')})`,
-            ),
-            undefined
+          return refuse(
+            fx,
+            'wrapup_code_invalid',
+            `"${event.code}" is not a configured wrap-up code (${c.wrapupCodes.join(', ')})`,
           );
         const it = ctx.interactions[event.interactionId];
         let patch: Patch = {};
         if (it?.stage === 'connected') patch = endPart(ctx, it, 'agent', at, fx);
         else if (!(it?.stage === 'wrapup' || ctx.pendingWrapups[event.interactionId])) {
-          return (
-            refuse(
-              fx,
-              'not_in_wrapup',
-              `interaction ${event.interactionId} is not waiting for a wrap-up code from agent ${ctx.agentId}`,
-            ),
-            undefined
+          return refuse(
+            fx,
+            'not_in_wrapup',
+            `interaction ${event.interactionId} is not waiting for a wrap-up code from agent ${ctx.agentId}`,
           );
         }
         const mid = { ...ctx, ...patch } as AgentContext;
@@ -432,20 +421,19 @@ export function agentLogic(deps: RoutingDeps) {
       }
       case 'agent.transfer_requested': {
         const it = ctx.interactions[event.interactionId];
-        if (!it || it.stage !== 'connected')
-          return (
-            refuse(fx, 'not_connected', `agent ${ctx.agentId} is not connected to interaction ${event.interactionId}`),
-            undefined
+        if (it?.stage !== 'connected')
+          return refuse(
+            fx,
+            'not_connected',
+            `agent ${ctx.agentId} is not connected to interaction ${event.interactionId}`,
           );
         const { queueId, agentId } = event.target ?? {};
         if ((queueId === undefined) === (agentId === undefined))
-          return (
-            refuse(fx, 'transfer_target_invalid', 'name exactly one of target.queueId or target.agentId'), undefined
-          );
+          return refuse(fx, 'transfer_target_invalid', 'name exactly one of target.queueId or target.agentId');
         if (queueId !== undefined && !c.queues[queueId])
-          return (refuse(fx, 'unknown_queue', `no queue "${queueId}" is configured`), undefined);
+          return refuse(fx, 'unknown_queue', `no queue "${queueId}" is configured`);
         if (agentId !== undefined && (!c.agents[agentId] || agentId === ctx.agentId))
-          return (refuse(fx, 'unknown_agent', `cannot transfer to agent "${agentId}"`), undefined);
+          return refuse(fx, 'unknown_agent', `cannot transfer to agent "${agentId}"`);
         fx.send(interactionRef(it.interactionId), {
           type: 'interaction.transfer_requested',
           agentId: ctx.agentId,
@@ -465,21 +453,18 @@ export function agentLogic(deps: RoutingDeps) {
       case 'agent.logged_in':
       case 'agent.presence_changed': {
         if (!c.agents[ctx.agentId])
-          return (refuse(fx, 'unknown_agent', `agent "${ctx.agentId}" is not in the routing configuration`), undefined);
+          return refuse(fx, 'unknown_agent', `agent "${ctx.agentId}" is not in the routing configuration`);
         if (
           event.type === 'agent.presence_changed' &&
           !['available', 'not_ready', 'offline'].includes(event.presence)
         ) {
-          return (refuse(fx, 'presence_invalid', 'presence is one of available, not_ready, offline'), undefined);
+          return refuse(fx, 'presence_invalid', 'presence is one of available, not_ready, offline');
         }
         const reason = (event as { reason?: string }).reason;
-        return (
-          refuse(
-            fx,
-            'reason_invalid',
-            `"${reason}" is not a configured not-ready reason (${c.notReadyReasons.join(', ')})`,
-          ),
-          undefined
+        return refuse(
+          fx,
+          'reason_invalid',
+          `"${reason}" is not a configured not-ready reason (${c.notReadyReasons.join(', ')})`,
         );
       }
       case 'agent.logged_out':

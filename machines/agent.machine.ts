@@ -34,6 +34,7 @@ export function createAgentMachine(deps: RoutingDeps) {
     actions: {
       ...effectActions,
       handle: enqueueActions(
+        // biome-ignore lint/suspicious/noExplicitAny: enqueueActions' own parameter type does not name this machine's events; fxOf narrows it
         ({ context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any }) => {
           const patch = logic.handle(context, event, fxOf(enqueue as unknown as Enqueue));
           if (patch) enqueue.assign(patch as never);
@@ -41,6 +42,7 @@ export function createAgentMachine(deps: RoutingDeps) {
       ) as never,
       toPresence: enqueueActions(
         (
+          // biome-ignore lint/suspicious/noExplicitAny: as above
           { context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any },
           params: { presence: Presence },
         ) => {

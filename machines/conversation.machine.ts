@@ -90,7 +90,7 @@ export const conversationMachine = setup({
   types: {} as { context: ConversationContext; events: ConversationEvent; input: ConversationInput },
   actions: { ...effectActions },
   delays: {
-    ...(replyWindowDelays as {}),
+    ...(replyWindowDelays as object),
     threadingWindow: ({ context }) => context.threadingWindowMs,
     pendingWindow: ({ context }) => Math.max(context.threadingWindowMs, THREADING_MAX_MS),
   },
@@ -193,7 +193,7 @@ export const conversationMachine = setup({
         },
       },
     },
-    window: replyWindowRegion() as {},
+    window: replyWindowRegion() as object,
   },
 });
 

@@ -44,7 +44,7 @@ export const replyWindowMachine = setup({
 }).createMachine({
   id: 'reply-window',
   context: ({ input }) => replyContextFor(input.conversationKey, input.policy),
-  ...(replyWindowRegion() as {}),
+  ...(replyWindowRegion() as object),
 });
 
 /** The reply-window machine's type. */

@@ -40,7 +40,8 @@ export function agentTopic(agentId: string): string {
   return `agent.${agentId}`;
 }
 
-/** A refusal response with a reason code. */
-export function refuse(fx: Fx, code: string, message: string): void {
+/** Answers the caller with a refusal; returns `undefined` so a rule can `return refuse(...)` (no new context). */
+export function refuse(fx: Fx, code: string, message: string): undefined {
   fx.respond({ ok: false, code, message });
+  return undefined;
 }

@@ -117,7 +117,7 @@ export function agentRoutes(engine: Engine): Hono {
     engine.host.read({ type: 'agent', key: id })?.context as AgentContext | undefined;
   const connected = (id: string, interactionId: string) => {
     const it = state(id)?.interactions[interactionId];
-    if (!it || it.stage !== 'connected')
+    if (it?.stage !== 'connected')
       throw new ApiError(409, 'not_connected', `agent ${id} is not connected to interaction ${interactionId}`);
     return it;
   };

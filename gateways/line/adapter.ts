@@ -4,7 +4,6 @@
  */
 import { parseJsonBody } from '../parse.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ZodType } from 'zod';
 import type { ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
 import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, MessageReceived, OutboundMessage } from '../../protocol/channels.js';

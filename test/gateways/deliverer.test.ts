@@ -65,7 +65,10 @@ describe('Deliverer', () => {
       providerCode: '429',
     });
     let calls = 0;
-    const terminal = adapter(() => (calls++, new SendError('reply_window_closed', 'closed', false, '131047')));
+    const terminal = adapter(() => {
+      calls++;
+      return new SendError('reply_window_closed', 'closed', false, '131047');
+    });
     expect(await deliverer(terminal.a).deliver(msg('hi'))).toMatchObject({
       status: 'failed',
       reason: { code: 'reply_window_closed' },

@@ -39,7 +39,7 @@ describe('length rules', () => {
     expect(measure('é', 'utf8-bytes')).toBe(2);
     expect(measure('a'.repeat(160), 'sms-segments')).toBe(1);
     expect(measure('a'.repeat(161), 'sms-segments')).toBe(2);
-    expect(measure('é€'.repeat(35) + 'ж', 'sms-segments')).toBe(2);
+    expect(measure(`${'é€'.repeat(35)}ж`, 'sms-segments')).toBe(2);
   });
 
   it('splits at whitespace without breaking surrogate pairs, or refuses with message_too_long', () => {
@@ -104,7 +104,7 @@ describe('hostile input', () => {
     '{"for_user_id":"1","direct_message_events":[{"type":"message_create","id":"1","created_timestamp":"x","message_create":{}}]}',
     '{"for_user_id":"1","tweet_create_events":[{"id_str":"1","user":null}]}',
     '{"__proto__":{"polluted":true},"object":"page","entry":[]}',
-    '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}',
+    `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`,
   ];
   const integrations: Integration[] = [
     { id: 'i', channel: 'whatsapp', secret: 's', credentials: {} },

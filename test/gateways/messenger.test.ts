@@ -101,7 +101,7 @@ describe('Messenger webhooks', () => {
     const res = await post(PATH, raw, { 'x-hub-signature-256': metaSignature(raw, SECRET) });
     expect(res.status).toBe(400);
     expect((await res.json()).error.code).toBe('body_invalid');
-    const forged = await post(PATH, raw, { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) });
+    const forged = await post(PATH, raw, { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` });
     expect(forged.status).toBe(401);
   });
 });

@@ -217,7 +217,7 @@ describe('agent machine, model-based', () => {
       'available|||voice:wrapup',
       'offline|||message:connected',
     ]) {
-      expect(states.has(needle), needle + ' in ' + [...states].join(' ; ')).toBe(true);
+      expect(states.has(needle), `${needle} in ${[...states].join(' ; ')}`).toBe(true);
     }
   });
 
@@ -263,7 +263,7 @@ describe('agent machine, model-based', () => {
         await bus.settle();
         expect(
           serialize(host.read(ref)!),
-          JSON.stringify(evs.slice(0, i + 1).map((x) => x.type + ':' + ((x as { offerId?: string }).offerId ?? ''))),
+          JSON.stringify(evs.slice(0, i + 1).map((x) => `${x.type}:${(x as { offerId?: string }).offerId ?? ''}`)),
         ).toBe(serialize(pure[i + 1]));
       }
       if (ok) realized++;

@@ -31,10 +31,10 @@ function setup(config?: unknown) {
     kind: 'text',
     ...body,
   });
-  const ctx = (key: string) => rt.host.read({ type: 'conversation', key })?.context as ConversationContext;
+  const ctx = (key: string) => rt.host.read({ type: 'conversation', key })!.context as ConversationContext;
   const page = (key: string, n = 0) =>
     Object.values(
-      (rt.host.read({ type: 'history', key: `${key}|${n}` })?.context as { entries: Record<number, HistoryEntry> })
+      (rt.host.read({ type: 'history', key: `${key}|${n}` })!.context as { entries: Record<number, HistoryEntry> })
         .entries,
     ).sort((a, b) => a.seq - b.seq);
   return { rt, msg, reply, ctx, page };
@@ -209,7 +209,7 @@ describe('conversation actor', () => {
     await rt.settle();
     const owner = ctx(wa).contactId!;
     expect(ctx(sms).contactId).toBe(owner);
-    const contact = rt.host.read({ type: 'contact', key: owner })?.context as {
+    const contact = rt.host.read({ type: 'contact', key: owner })!.context as {
       identities: { conversationKey: string }[];
       verified: unknown[];
     };
@@ -284,7 +284,7 @@ describe('conversation actor', () => {
     // An agent holds it (no threading timer runs while connected).
     await rt.send(ref, {
       type: 'interaction.connected',
-      interactionId: (rt.host.read(ref)?.context as ConversationContext).current!.interactionId,
+      interactionId: (rt.host.read(ref)!.context as ConversationContext).current!.interactionId,
       agentId: 'agent-1',
     });
     await rt.clock.advance(24 * HOUR);
@@ -406,7 +406,7 @@ describe('conversation actor', () => {
     cfg = parseConversationConfig({ threading: { channels: { web: 2 } } });
     await rt.send({ type: 'conversation', key: 'web:site:b' }, msg('web:site:b'));
     const windowOf = (key: string) =>
-      (rt.host.read({ type: 'conversation', key })?.context as ConversationContext).threadingWindowMs;
+      (rt.host.read({ type: 'conversation', key })!.context as ConversationContext).threadingWindowMs;
     expect([windowOf('web:site:a'), windowOf('web:site:b')]).toEqual([HOUR, 2 * HOUR]);
     await rt.close();
   });

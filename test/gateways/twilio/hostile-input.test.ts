@@ -167,7 +167,7 @@ describe('hostile input never crashes an adapter', () => {
   it('twilio: any form parameter removed or replaced normalizes or is refused', () => {
     const a = createTwilioAdapter();
     const valid: Record<string, string> = {
-      MessageSid: 'MM' + 'a'.repeat(32),
+      MessageSid: `MM${'a'.repeat(32)}`,
       From: '+1555',
       To: '+1556',
       Body: 'hi',
@@ -180,7 +180,7 @@ describe('hostile input never crashes an adapter', () => {
     };
     const integration: Integration = { id: 's', channel: 'sms', secret: 't', credentials: {} };
     for (const k of Object.keys(valid)) {
-      for (const v of [undefined, '', 'NaN', '-1', '999999', '%zz', 'x'.repeat(2000), 'SM' + 'b'.repeat(32)]) {
+      for (const v of [undefined, '', 'NaN', '-1', '999999', '%zz', 'x'.repeat(2000), `SM${'b'.repeat(32)}`]) {
         const p = { ...valid };
         if (v === undefined) delete p[k];
         else p[k] = v;

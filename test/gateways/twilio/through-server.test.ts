@@ -25,8 +25,8 @@ interface Case {
 const TOKEN = 'twilio_auth_token_0123456789abcd';
 const twilioUrl = 'https://sb.example.test/webhooks/sms/sms-1';
 const twilioBody = new URLSearchParams({
-  MessageSid: 'SM' + 'f'.repeat(32),
-  AccountSid: 'AC' + '1'.repeat(32),
+  MessageSid: `SM${'f'.repeat(32)}`,
+  AccountSid: `AC${'1'.repeat(32)}`,
   From: '+15555550123',
   To: '+15555550100',
   Body: 'STOP',
@@ -40,7 +40,7 @@ const cases: Record<string, Case> = {
     integration: { id: 'line-1', channel: 'line', secret: 'line-secret', credentials: {} },
     contentType: 'application/json',
     body: JSON.stringify({
-      destination: 'U' + '0'.repeat(32),
+      destination: `U${'0'.repeat(32)}`,
       events: [
         {
           type: 'message',
@@ -48,7 +48,7 @@ const cases: Record<string, Case> = {
           timestamp: 1_700_000_000_000,
           webhookEventId: '01JA0000000000000000000001',
           deliveryContext: { isRedelivery: false },
-          source: { type: 'user', userId: 'U' + '1'.repeat(32) },
+          source: { type: 'user', userId: `U${'1'.repeat(32)}` },
           replyToken: 't',
           message: { id: '1', type: 'text', text: 'hi' },
         },

@@ -7,7 +7,7 @@ import type { OutboundMessage } from '../../../protocol/channels.js';
 import { type FakeProvider, startFakeProvider, webhookRequest } from '../line/fake-provider.js';
 
 const TOKEN = '12345678901234567890123456789012';
-const ACCOUNT = 'AC' + 'a'.repeat(32);
+const ACCOUNT = `AC${'a'.repeat(32)}`;
 const URL_ = 'https://gw.example.test/webhooks/twilio/sms-main';
 const integration: Integration = {
   id: 'sms-main',
@@ -259,7 +259,7 @@ describe('SMS segments', () => {
     expect(smsSegments('€'.repeat(80))).toEqual({ encoding: 'GSM-7', units: 160, segments: 1 });
     expect(smsSegments('€'.repeat(81)).segments).toBe(2);
     expect(smsSegments('é'.repeat(160)).encoding).toBe('GSM-7');
-    expect(smsSegments('ç' + 'a'.repeat(69))).toEqual({ encoding: 'UCS-2', units: 70, segments: 1 });
+    expect(smsSegments(`ç${'a'.repeat(69)}`)).toEqual({ encoding: 'UCS-2', units: 70, segments: 1 });
     expect(smsSegments('😀'.repeat(35))).toEqual({ encoding: 'UCS-2', units: 70, segments: 1 });
     expect(smsSegments('😀'.repeat(36))).toEqual({ encoding: 'UCS-2', units: 72, segments: 2 });
     expect(smsSegments('a'.repeat(153 * 10)).segments).toBe(10);

@@ -16,7 +16,7 @@ import { useNatsServer } from '../../support/nats.js';
 import { startFakeProvider, type FakeReply, type RecordedRequest } from '../line/fake-provider.js';
 
 const nats = useNatsServer();
-const ACCOUNT = 'AC' + '2'.repeat(32);
+const ACCOUNT = `AC${'2'.repeat(32)}`;
 const BOT = '42:bot-token';
 
 function provider(r: RecordedRequest): FakeReply {
@@ -32,7 +32,7 @@ function provider(r: RecordedRequest): FakeReply {
           status: 400,
         },
       };
-    return { status: 201, body: { sid: 'SM' + '3'.repeat(32), status: 'queued' } };
+    return { status: 201, body: { sid: `SM${'3'.repeat(32)}`, status: 'queued' } };
   }
   if (r.path === '/v2/bot/message/push')
     return { status: 200, body: { sentMessages: [{ id: '5001', quoteToken: 'q' }] } };
@@ -122,7 +122,7 @@ describe('part-2 channels over JetStream', () => {
       });
       const msgs = [
         out('w1', 'web', 'web-1', session.sessionId, { text: 'It left the depot this morning.' }),
-        out('l1', 'line', 'line-1', 'U' + '9'.repeat(32)),
+        out('l1', 'line', 'line-1', `U${'9'.repeat(32)}`),
         out('s1', 'sms', 'sms-1', '+15550000002'),
         out('s2', 'sms', 'sms-1', '+15550000001'),
         out('t1', 'telegram', 'tg-1', '7'),
