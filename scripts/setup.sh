@@ -17,7 +17,7 @@ fi
 # Reinstall packages only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  # npm install, not npm ci: npm 11 here reports optional platform packages (msgpackr-extract
-  # for other OSes) missing from a lock file it wrote itself, and npm ci refuses.
-  npm install --no-fund --no-audit --loglevel=error
+  # npm ci: the lock file is complete (every optional platform package), so a fresh clone
+  # installs exactly what it pins and the lock file is never rewritten.
+  npm ci --no-fund --no-audit --loglevel=error
 fi
