@@ -94,3 +94,66 @@ export function contactHistory(host: ActorHost, conversationKeys: readonly strin
   const more = conversationKeys.some((k) => peek(k) !== undefined);
   return { entries, positions, more };
 }
+
+/**
+ * Entries of a conversation before `end` (exclusive), newest first, at most `limit`. Reading
+ * backwards skips an entry still on its way (it reaches an open workspace as a live update).
+ */
+export function conversationHistoryBackward(
+  host: ActorHost,
+  conversationKey: string,
+  end: number,
+  limit: number,
+): HistoryEntry[] {
+  const out: HistoryEntry[] = [];
+  let cached = -1;
+  let entries: Record<number, HistoryEntry> = {};
+  for (let seq = end - 1; seq >= 0 && out.length < limit; seq--) {
+    const p = pageOf(seq);
+    if (p !== cached) {
+      entries = page(host, conversationKey, p);
+      cached = p;
+    }
+    const e = entries[seq];
+    if (e && e.messageId !== undefined) out.push(e);
+  }
+  return out;
+}
+
+/**
+ * A contact's history across its conversations, newest first (for a transcript that scrolls
+ * back): the cursor holds, per conversation, the sequence number before which to read next.
+ */
+export function contactHistoryBackward(
+  host: ActorHost,
+  conversationKeys: readonly string[],
+  cursor: Cursor,
+  limit: number,
+) {
+  const positions: Cursor = { ...cursor };
+  const buffers = new Map<string, HistoryEntry[]>();
+  for (const key of conversationKeys) {
+    const snap = host.read({ type: 'conversation', key });
+    positions[key] ??= (snap?.context as { seq?: number } | undefined)?.seq ?? 0;
+    buffers.set(key, []);
+  }
+  const peek = (key: string): HistoryEntry | undefined => {
+    const buf = buffers.get(key)!;
+    if (buf.length === 0) buf.push(...conversationHistoryBackward(host, key, positions[key]!, HISTORY_PAGE_SIZE));
+    return buf[0];
+  };
+  const entries: ContactHistoryEntry[] = [];
+  while (entries.length < limit) {
+    let best: string | undefined;
+    for (const key of conversationKeys) {
+      const e = peek(key);
+      if (e && (best === undefined || e.at > peek(best)!.at)) best = key;
+    }
+    if (best === undefined) break;
+    const e = buffers.get(best)!.shift()!;
+    positions[best] = e.seq;
+    entries.push({ ...e, conversationKey: best });
+  }
+  const more = conversationKeys.some((k) => peek(k) !== undefined);
+  return { entries, positions, more };
+}

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, renderError } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
+import { MEDIA_MAX_BYTES } from './api/workspace.js';
 import type { Engine } from './engine.js';
 
 /** Route modules contributed by the features (conversations, routing, …). */
@@ -14,17 +15,21 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** Builds the engine's HTTP app. */
 export function createApp(engine: Engine, modules: readonly RouteModule[] = []): Hono {
   const app = new Hono();
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: DEFAULT_BODY_LIMIT_BYTES,
-      onError: (c) =>
-        c.json(
-          { error: { code: 'body_too_large', message: `the request body is over ${DEFAULT_BODY_LIMIT_BYTES} bytes` } },
-          413,
-        ),
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: DEFAULT_BODY_LIMIT_BYTES,
+    onError: (c) =>
+      c.json(
+        { error: { code: 'body_too_large', message: `the request body is over ${DEFAULT_BODY_LIMIT_BYTES} bytes` } },
+        413,
+      ),
+  });
+  // Attachments have their own, larger limit (engine/api/workspace.ts).
+  const mediaLimit = bodyLimit({
+    maxSize: MEDIA_MAX_BYTES,
+    onError: (c) =>
+      c.json({ error: { code: 'body_too_large', message: `an attachment is over ${MEDIA_MAX_BYTES} bytes` } }, 413),
+  });
+  app.use('*', (c, next) => (c.req.path === '/media' ? mediaLimit(c, next) : limit(c, next)));
   app.route('/', healthRoutes(engine));
   for (const m of modules) app.route('/', m(engine));
   app.notFound((c) =>

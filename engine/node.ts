@@ -6,6 +6,7 @@ import { builtinActorTypes, builtinRouteModules } from './actor-types.js';
 import type { ConversationConfig } from './config/conversation.js';
 import { Engine } from './engine.js';
 import { createApp, listen } from './http.js';
+import { webAppRoutes, type WebAppOptions } from './web/serve.js';
 
 export interface EngineNodeOptions {
   readonly dataDir: string;
@@ -18,6 +19,8 @@ export interface EngineNodeOptions {
   readonly virtualStart?: number;
   /** Conversation config (threading windows, policy overrides, content filters); defaults when absent. */
   readonly conversation?: ConversationConfig;
+  /** What the web pages need (the customer page's gateway). */
+  readonly web?: WebAppOptions;
   readonly logger: Logger;
 }
 
@@ -39,7 +42,7 @@ export async function startEngineNode(o: EngineNodeOptions): Promise<EngineNode>
     actorTypes: builtinActorTypes({ partitions, conversation: o.conversation }),
   });
   await engine.start();
-  const http = await listen(createApp(engine, builtinRouteModules), o.httpPort);
+  const http = await listen(createApp(engine, [...builtinRouteModules, webAppRoutes(o.web)]), o.httpPort);
   o.logger.info({ port: http.port }, 'http listening');
   let stopping: Promise<void> | undefined;
   return {

@@ -32,6 +32,20 @@ export const subjects = {
       .split('.')
       .map((t) => assertToken(t, 'live topic'))
       .join('.')}`,
+  /**
+   * Typing indicators of one conversation, either way: core NATS only (in no stream), because
+   * a typing signal is worth nothing a few seconds later. The key is base64url-encoded into one token.
+   */
+  typing: (conversationKey: string): string => `sb.typing.${Buffer.from(conversationKey).toString('base64url')}`,
+  /** Every conversation's typing subject (gateways listen for the agents' side). */
+  typingAll: 'sb.typing.>',
   /** Dead letters of one partition. */
   dead: (partition: number): string => `sb.dead.${partition}`,
 };
+
+/** The conversation key of a typing subject, or undefined. */
+export function conversationOfTypingSubject(subject: string): string | undefined {
+  const token = subject.startsWith('sb.typing.') ? subject.slice('sb.typing.'.length) : '';
+  if (!TOKEN.test(token)) return undefined;
+  return Buffer.from(token, 'base64url').toString('utf8');
+}
