@@ -87,8 +87,11 @@ export interface World {
   whatsappStatus(to: string, wamid: string, status: 'delivered' | 'read' | 'failed'): Promise<void>;
 }
 
-/** Starts the world for the enclosing test file; stopped in afterAll. */
-export function useWorld(): World {
+/**
+ * Starts the world for the enclosing test file; stopped in afterAll. The virtual clock starts at
+ * `start` (default now: the web gateway stamps customer messages with its own clock).
+ */
+export function useWorld(start?: number): World {
   const nats = useNatsServer();
   const w = {} as World;
   let n = 0;
@@ -103,7 +106,7 @@ export function useWorld(): World {
       httpPort: 0,
       natsUrl: nats.server.url,
       virtualClock: true,
-      virtualStart: Date.UTC(2026, 2, 2, 9, 0),
+      virtualStart: start ?? Date.now(),
       logger,
     });
     const engineUrl = `http://127.0.0.1:${node.httpPort}`;

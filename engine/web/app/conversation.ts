@@ -158,7 +158,7 @@ function Transcript({ tab }: { tab: Tab }) {
     if (el.scrollTop < 60 && tab.older) void loadOlder(tab.interactionId);
   };
   const channels = new Set(tab.entries.map((e) => e.conversationKey));
-  return html`<div class="transcript" ref=${ref} onScroll=${onScroll} tabindex="0" aria-label="Conversation history">
+  return html`<div class="transcript" role="log" ref=${ref} onScroll=${onScroll} tabindex="0" aria-label="Conversation history">
     <div class="older">
       ${
         tab.older === null
@@ -168,7 +168,7 @@ function Transcript({ tab }: { tab: Tab }) {
           </button>`
       }
     </div>
-    <ol aria-live="polite" aria-relevant="additions">
+    <ol>
       ${tab.entries.map((e) => html`<${Message} key=${`${e.conversationKey}#${e.seq}`} e=${e} showChannel=${channels.size > 1} />`)}
     </ol>
     ${Date.now() < tab.typingUntil ? html`<p class="typing" role="status">The customer is typing…</p>` : null}

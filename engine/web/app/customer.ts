@@ -149,12 +149,14 @@ async function start(): Promise<void> {
 }
 
 let seq = 0;
+let typingAt = 0;
 async function sendText(text: string, name: string): Promise<void> {
   const s = chat.get().session;
   if (!s) return;
   const clientMessageId = `c${Date.now().toString(36)}${++seq}`;
   const key = `${s.sessionId}:${clientMessageId}`;
   put({ key, from: 'me', text, at: Date.now(), state: 'sending' });
+  typingAt = 0; // a message ends the typing; the next keystroke says so again
   try {
     await call('POST', `/webhooks/web/${encodeURIComponent(integration)}`, s, {
       type: 'message',
@@ -170,7 +172,6 @@ async function sendText(text: string, name: string): Promise<void> {
   }
 }
 
-let typingAt = 0;
 function customerTyping(): void {
   const s = chat.get().session;
   if (!s || Date.now() - typingAt < 3_000) return;
@@ -205,8 +206,8 @@ function Chat() {
       <h1>Chat with us</h1>
       <p role="status">${c.connected ? 'Connected — an agent will answer here.' : 'Connecting…'}</p>
     </header>
-    <div class="transcript" ref=${list} tabindex="0" aria-label="Messages">
-      <ol aria-live="polite">
+    <div class="transcript" role="log" ref=${list} tabindex="0" aria-label="Messages">
+      <ol>
         ${c.messages.map(
           (m) => html`<li key=${m.key} class=${`msg ${m.from === 'me' ? 'out' : 'in'}`}>
             <div class="bubble">

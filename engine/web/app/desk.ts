@@ -371,9 +371,11 @@ export async function decline(offerId: string): Promise<void> {
 }
 
 let requestSeq = 0;
+let typingSent = 0;
 /** Sends a message; a refusal stays on the tab as a sentence with its code. Resolves true when accepted. */
 export async function send(interactionId: string, body: SendBody): Promise<boolean> {
   patchTab(interactionId, { sending: true, error: undefined });
+  typingSent = 0; // a message ends the typing; the next keystroke says so again
   try {
     await agentApi.send(me(), interactionId, {
       requestId: `ws-${me()}-${Date.now().toString(36)}-${++requestSeq}`,
@@ -402,7 +404,6 @@ export async function sendFile(interactionId: string, file: File, caption?: stri
   }
 }
 
-let typingSent = 0;
 /** Tells the customer the agent is typing (at most every 3 s). */
 export function typing(interactionId: string): void {
   if (Date.now() - typingSent < 3_000) return;
