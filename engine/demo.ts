@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from './logger.js';
 import { startEngineNode, stopOnSignals } from './node.js';
-import { startDemoChannel, type DemoChannel } from './demo-channel.js';
+import { DEMO_WEB_INTEGRATION, freePort, startDemoChannel, type DemoChannel } from './demo-channel.js';
 import { readServerSentEvents } from './sse-client.js';
 
 const HOUR = 3_600_000;
@@ -24,6 +24,7 @@ const ROUTING = {
       alertingTimeoutSeconds: 60,
       acw: { mode: 'mandatory' },
       affinity: { mode: 'any_queue', timeoutSeconds: 90 },
+      alertSound: true,
     },
   ],
   agents: [
@@ -31,7 +32,19 @@ const ROUTING = {
     { id: 'bob', queues: ['support'] },
   ],
   flows: [{ integrationId: '*', defaultQueueId: 'support' }],
-  cannedResponses: [{ id: 'greet', name: 'Greeting', text: 'Hi {{name}}, this is Ana. Let me check your order.' }],
+  cannedResponses: [
+    { id: 'greet', name: 'Greeting', text: 'Hi {{name}}, this is Ana. Let me check your order.' },
+    { id: 'ships', name: 'Ships today', text: 'Good news, {{firstName}}: your order ships today.' },
+    { id: 'bye', name: 'Goodbye', text: 'Thanks for writing, {{firstName}}. Have a good day!' },
+  ],
+  templates: [
+    {
+      name: 'order_update',
+      language: 'en',
+      text: 'Your order {{1}} has an update: {{2}}.',
+      params: ['Order number', 'Update'],
+    },
+  ],
 };
 
 export async function demoCommand(argv: string[]): Promise<void> {
@@ -48,17 +61,21 @@ export async function demoCommand(argv: string[]): Promise<void> {
   rmSync(values.data, { recursive: true, force: true });
   const logger = createLogger({ level: values['log-level'] });
   out('Switchboard demo — starting a single-node engine with its embedded nats-server (virtual clock)…');
+  const gatewayPort = Number(values['gateway-http']) || (await freePort());
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const node = await startEngineNode({
     dataDir: values.data,
     httpPort: Number(values.http),
     virtualClock: true,
     virtualStart: Date.now(),
+    web: { webChat: { gatewayUrl, integrationId: DEMO_WEB_INTEGRATION } },
     logger,
   });
   const base = `http://127.0.0.1:${node.httpPort}`;
   const channel: DemoChannel = await startDemoChannel({
     natsUrl: node.engine.natsUrl,
-    gatewayPort: Number(values['gateway-http']),
+    gatewayPort,
+    engineUrl: base,
     logger,
     now: () => node.engine.clock.now(),
     onProviderSend: (m) => say('whatsapp', `→ customer's phone: ${m}`),
@@ -174,7 +191,12 @@ export async function demoCommand(argv: string[]): Promise<void> {
   }
   feed.close();
 
-  out(`\nDemo done. The engine keeps running: try
+  out(`\nDemo done. The engine keeps running. Open in a browser:
+  agent workspace (as ana)  ${base}/ui/workspace?agent=ana
+  supervisor dashboard      ${base}/ui/dashboard
+  administration            ${base}/ui/admin
+  customer page (web chat)  ${base}/ui/customer
+Type as a customer in one tab and answer as ana in another. Or poke the API:
   curl -s ${base}/readyz
   curl -s ${base}/admin/queues/support
   curl -s ${base}/agents/ana

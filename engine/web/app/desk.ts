@@ -245,10 +245,22 @@ function addOffer(o: Offer): void {
   );
 }
 
+// Browsers let a page play sound only after a gesture: the first click or key unlocks it.
+let audio: AudioContext | undefined;
+for (const type of ['pointerdown', 'keydown'])
+  window.addEventListener(
+    type,
+    () => {
+      audio ??= new AudioContext();
+    },
+    { once: true },
+  );
+
 /** Two short tones (Web Audio; no sound file). */
 function chime(): void {
   try {
-    const ctx = new AudioContext();
+    if (!audio) return;
+    const ctx = audio;
     for (const [i, f] of [880, 660].entries()) {
       const o = ctx.createOscillator();
       const g = ctx.createGain();

@@ -1,5 +1,5 @@
 /** The sign-in form the workspace, dashboard and admin pages share. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { type Principal, principal, signIn } from './api.js';
 import { html, Refusal } from './ui.js';
 
@@ -20,9 +20,13 @@ export function SignedIn({
   const [id, setId] = useState(() => new URLSearchParams(location.search).get('agent') ?? '');
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
+  // A link may name the agent (the demo prints one): sign in at once.
+  useEffect(() => {
+    if (!who && id) void submit();
+  }, []);
   if (who) return children(who);
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  async function submit(e?: Event) {
+    e?.preventDefault();
     setBusy(true);
     try {
       setWho(await signIn(id, role));
@@ -31,7 +35,7 @@ export function SignedIn({
     } finally {
       setBusy(false);
     }
-  };
+  }
   return html`<main class="signin">
     <h1>${title}</h1>
     <form onSubmit=${submit} aria-describedby="signin-help">
