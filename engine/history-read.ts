@@ -128,33 +128,10 @@ export function contactHistory(host: ActorHost, conversationKeys: readonly strin
 }
 
 /**
- * Entries of a conversation before `end` (exclusive), newest first, at most `limit`. Reading
- * backwards skips an entry still on its way (it reaches an open workspace as a live update).
- */
-export function conversationHistoryBackward(
-  host: ActorHost,
-  conversationKey: string,
-  end: number,
-  limit: number,
-): HistoryEntry[] {
-  const out: HistoryEntry[] = [];
-  let cached = -1;
-  let entries: Record<number, HistoryEntry> = {};
-  for (let seq = end - 1; seq >= 0 && out.length < limit; seq--) {
-    const p = pageOf(seq);
-    if (p !== cached) {
-      entries = page(host, conversationKey, p);
-      cached = p;
-    }
-    const e = entries[seq];
-    if (e && e.messageId !== undefined) out.push(e);
-  }
-  return out;
-}
-
-/**
  * A contact's history across its conversations, newest first (for a transcript that scrolls
- * back): the cursor holds, per conversation, the sequence number before which to read next.
+ * back), each conversation in its listing order: the cursor holds, per conversation, the listing
+ * position before which to read next. Entries still on their way are not listed yet; they reach
+ * an open workspace as live updates.
  */
 export function contactHistoryBackward(
   host: ActorHost,
@@ -163,17 +140,15 @@ export function contactHistoryBackward(
   limit: number,
 ) {
   const positions: Cursor = { ...cursor };
-  const buffers = new Map<string, HistoryEntry[]>();
+  const listings = new Map<string, HistoryEntry[]>();
   for (const key of conversationKeys) {
     const snap = host.read({ type: 'conversation', key });
-    positions[key] ??= (snap?.context as { seq?: number } | undefined)?.seq ?? 0;
-    buffers.set(key, []);
+    const total = (snap?.context as { seq?: number } | undefined)?.seq ?? 0;
+    const listing = listingOrder(storedEntries(host, key, total));
+    listings.set(key, listing);
+    positions[key] = Math.min(positions[key] ?? listing.length, listing.length);
   }
-  const peek = (key: string): HistoryEntry | undefined => {
-    const buf = buffers.get(key)!;
-    if (buf.length === 0) buf.push(...conversationHistoryBackward(host, key, positions[key]!, HISTORY_PAGE_SIZE));
-    return buf[0];
-  };
+  const peek = (key: string): HistoryEntry | undefined => listings.get(key)![positions[key]! - 1];
   const entries: ContactHistoryEntry[] = [];
   while (entries.length < limit) {
     let best: string | undefined;
@@ -182,9 +157,8 @@ export function contactHistoryBackward(
       if (e && (best === undefined || e.at > peek(best)!.at)) best = key;
     }
     if (best === undefined) break;
-    const e = buffers.get(best)!.shift()!;
-    positions[best] = e.seq;
-    entries.push({ ...e, conversationKey: best });
+    entries.push({ ...peek(best)!, conversationKey: best });
+    positions[best]!--;
   }
   const more = conversationKeys.some((k) => peek(k) !== undefined);
   return { entries, positions, more };

@@ -15,7 +15,7 @@ import type { ChannelPolicy } from '../../machines/channel-policies.js';
 import type { ContactContext } from '../../machines/contact.machine.js';
 import { conversationTopic, convIdOf, parseConversationKey } from '../../machines/conversation-ids.js';
 import type { ConversationContext } from '../../machines/conversation-threading.js';
-import type { InteractionContext } from '../../machines/interaction-logic.js';
+import type { InteractionContext } from '../../machines/interaction.machine.js';
 import type { WindowPhase } from '../../machines/reply-policy.js';
 import { summarizeWindow } from '../../machines/reply-window-summary.js';
 import { conversationOfTypingSubject, subjects } from '../../protocol/subjects.js';

@@ -69,16 +69,22 @@ function patchTab(iid: string, p: Partial<Tab> | ((t: Tab) => Partial<Tab>)): vo
   }));
 }
 
-/** Merges entries by conversation and seq, oldest first (a transcript may span several conversations). */
-function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {
-  const byId = new Map<string, Entry>();
-  for (const e of [...a, ...b]) {
-    const k = `${e.conversationKey}#${e.seq}`;
-    const old = byId.get(k);
-    // A status that already moved forward is kept.
-    byId.set(k, old ? { ...old, ...e, ...(rank(old.status) > rank(e.status) ? { status: old.status } : {}) } : e);
-  }
-  return [...byId.values()].sort((x, y) => x.at - y.at || x.seq - y.seq);
+/**
+ * Merges entries into a transcript, keeping the engine's listing order: a page read further back
+ * goes before what is shown, a live entry after it; an entry already shown is updated in place
+ * (a status that already moved forward is kept).
+ */
+function merge(shown: readonly Entry[], more: readonly Entry[], where: 'before' | 'after'): Entry[] {
+  const key = (e: Entry) => `${e.conversationKey}#${e.seq}`;
+  const fresh = new Map(more.map((e) => [key(e), e]));
+  const out = shown.map((old) => {
+    const e = fresh.get(key(old));
+    if (!e) return old;
+    fresh.delete(key(old));
+    return { ...old, ...e, ...(rank(old.status) > rank(e.status) ? { status: old.status } : {}) };
+  });
+  const added = more.filter((e) => fresh.has(key(e)));
+  return where === 'before' ? [...added, ...out] : [...out, ...added];
 }
 const RANK: Record<string, number> = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 const rank = (s?: string) => (s ? (RANK[s] ?? -1) : -1);
@@ -162,7 +168,7 @@ function onEvent(event: string, d: Record<string, unknown>): void {
       for (const t of desk.get().tabs) {
         if (!tabHas(t, entry.conversationKey)) continue;
         patchTab(t.interactionId, (tab) => ({
-          entries: merge(tab.entries, [entry]),
+          entries: merge(tab.entries, [entry], 'after'),
           unread:
             tab.interactionId !== desk.get().active && entry.direction === 'inbound' ? tab.unread + 1 : tab.unread,
           typingUntil: entry.direction === 'inbound' ? 0 : tab.typingUntil,
@@ -323,7 +329,7 @@ export async function loadOlder(interactionId: string): Promise<void> {
   try {
     const page = await agentApi.timeline(me(), interactionId, t.older ?? undefined);
     patchTab(interactionId, (tab) => ({
-      entries: merge(tab.entries, page.entries),
+      entries: merge(tab.entries, page.entries, 'before'),
       older: page.next,
       loadingOlder: false,
     }));
