@@ -11,6 +11,8 @@ import { ManualClock, SystemClock, type Clock } from '../actors/clock.js';
 import { LmdbStore } from '../actors/lmdb-store.js';
 import type { ActorType } from '../actors/types.js';
 import { DEFAULT_PARTITIONS } from '../protocol/partition.js';
+import { JetStreamAuditSink } from './auth/audit.js';
+import { Authority, type AuthOptions } from './auth/authority.js';
 import { JetStreamBus, PartitionConsumer, connectNats, ensureStreams } from './nats-bus.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server.js';
 
@@ -34,6 +36,15 @@ export interface EngineOptions {
   readonly readyOutboxThreshold?: number;
   /** Skip fsync (benchmarks only). */
   readonly noSync?: boolean;
+  /**
+   * Credentials: the secrets file (default `<data>/secrets.json`, created with a signing key when
+   * missing), token life, sign-in limits; or a ready Authority (tests share one).
+   */
+  readonly auth?: Partial<AuthOptions> | Authority;
+  /** Trust X-Forwarded-For/-Proto from a reverse proxy (source addresses for limits and audit; secure cookies). */
+  readonly trustProxy?: boolean;
+  /** The only directory `POST /admin/routing/config/file` reads from (the route is refused without it). */
+  readonly configDir?: string;
 }
 
 export const DEFAULT_READY_OUTBOX_THRESHOLD = 10_000;
@@ -43,6 +54,8 @@ export class Engine {
   readonly options: EngineOptions;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Who may call what: credentials, tokens, audit. */
+  readonly auth: Authority;
   host!: ActorHost;
   nc!: NatsConnection;
   natsUrl!: string;
@@ -56,6 +69,14 @@ export class Engine {
     this.options = options;
     this.clock = options.clock ?? new SystemClock();
     this.log = options.logger;
+    this.auth =
+      options.auth instanceof Authority
+        ? options.auth
+        : new Authority({
+            secrets: join(options.dataDir, 'secrets.json'),
+            logger: options.logger,
+            ...options.auth,
+          });
   }
 
   /** Whether the clock is virtual (time moves only when an operator advances it). */
@@ -77,6 +98,8 @@ export class Engine {
     const jsm = await this.nc.jetstreamManager();
     await ensureStreams(jsm);
     const js = this.nc.jetstream();
+    if (!(this.options.auth instanceof Authority) && !this.options.auth?.audit)
+      this.auth.audit.sink = new JetStreamAuditSink(js, jsm, this.log);
 
     this.#store = LmdbStore.open(join(dataDir, 'lmdb'), { noSync: this.options.noSync });
     this.host = new ActorHost({
