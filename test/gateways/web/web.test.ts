@@ -423,10 +423,8 @@ describe('web messaging history for the customer', () => {
     };
     const withHistory = {
       ...integration,
-      options: {
-        historyUrl: 'http://engine.test:8080/',
-        historyApiKey: 'sbk.web-gw.key-of-role-gateway-0123456789abcdef',
-      },
+      credentials: { historyApiKey: 'sbk.web-gw.key-of-role-gateway-0123456789abcdef' },
+      options: { historyUrl: 'http://engine.test:8080/' },
     };
     const { app } = webRoutes({ integration: (id) => (id === 'web-1' ? withHistory : undefined), fetchImpl: engine });
     const res = await app.request(`/web/web-1/sessions/${SID}/history?from=0&limit=20`, {
