@@ -48,6 +48,8 @@ export async function startDemoChannel(o: {
   gatewayPort: number;
   /** The engine's base URL (the customer page reads its history through the gateway from there). */
   engineUrl: string;
+  /** The gateway's API key (role gateway) for reading web sessions' history from the engine. */
+  historyApiKey: string;
   logger: Logger;
   now: () => number;
   onProviderSend: (text: string) => void;
@@ -89,6 +91,7 @@ export async function startDemoChannel(o: {
           id: DEMO_WEB_INTEGRATION,
           channel: 'web',
           secret: 'demo-web-secret',
+          credentials: { historyApiKey: o.historyApiKey },
           sendBaseUrl: `http://127.0.0.1:${o.gatewayPort}`,
           options: { historyUrl: o.engineUrl },
         },

@@ -115,6 +115,13 @@ export interface MessageTemplate {
   readonly channels: readonly string[];
 }
 
+/** A person who may sign in: every agent, plus supervisors and admins who take no interactions. */
+export interface PersonConfig {
+  readonly id: string;
+  readonly name: string;
+  readonly role: 'agent' | 'supervisor' | 'admin';
+}
+
 /** The whole resolved routing configuration. */
 export interface RoutingConfig {
   readonly version: number;
@@ -126,6 +133,8 @@ export interface RoutingConfig {
   readonly notReadyReasons: readonly string[];
   readonly cannedResponses: Readonly<Record<string, CannedResponse>>;
   readonly templates: readonly MessageTemplate[];
+  /** Who may sign in and with which role (agents included); credentials live in the secrets file, never here. */
+  readonly people: Readonly<Record<string, PersonConfig>>;
 }
 
 /** What routing machines are built with: the current configuration, read at use. */
@@ -171,4 +180,5 @@ export const EMPTY_ROUTING_CONFIG: RoutingConfig = {
   notReadyReasons: [...DEFAULT_NOT_READY_REASONS],
   cannedResponses: {},
   templates: [],
+  people: {},
 };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { decode } from '../../protocol/wire.js';
+import { headersFor } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 import { until, whatsappStack } from '../support/whatsapp-stack.js';
 
@@ -35,7 +36,8 @@ describe('workspace API', () => {
         virtual: true,
       });
       expect(boot.notReadyReasons).not.toContain('RONA');
-      expect((await s.call('GET', '/agents/zed/workspace')).json.error.code).toBe('unknown_agent');
+      // Someone who is not a person of the configuration has no session at all.
+      expect((await s.call('GET', '/agents/zed/workspace')).json.error.code).toBe('unauthenticated');
 
       await s.call('POST', '/agents/ana/login');
       for (let i = 1; i <= 7; i++) await s.customerWrites(`message ${i}`);
@@ -43,7 +45,7 @@ describe('workspace API', () => {
       const iid = offer.interactionId as string;
       // Readable while it alerts (the alert shows the customer), then once accepted.
       expect((await s.call('GET', `/agents/ana/interactions/${iid}`)).json.stage).toBe('alerting');
-      expect((await s.call('GET', `/agents/bob/interactions/${iid}`)).json.error.code).toBe('interaction_not_found');
+      expect((await s.call('GET', `/agents/bob/interactions/${iid}`)).json.error.code).toBe('forbidden');
       await s.call('POST', `/agents/ana/offers/${offer.offerId}/accept`);
       const detail = (await s.call('GET', `/agents/ana/interactions/${iid}`)).json;
       expect(detail).toMatchObject({
@@ -81,23 +83,30 @@ describe('workspace API', () => {
       // Attachments: stored by content, served back with their type; other types refused.
       const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
       const base = `http://127.0.0.1:${s.node.httpPort}`;
-      const up = await fetch(`${base}/media`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+      const ana = await headersFor({ person: 'ana' });
+      expect((await fetch(`${base}/media`, { method: 'POST', body: png })).status).toBe(401);
+      const up = await fetch(`${base}/media`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png', ...ana },
+        body: png,
+      });
       expect(up.status).toBe(201);
       const m = (await up.json()) as { id: string; url: string };
       expect(m.url).toBe(`${base}/media/${m.id}`);
+      // Fetched with no credential, as a platform or a customer's browser does.
       const got = await fetch(m.url);
       expect(got.headers.get('content-type')).toBe('image/png');
       expect(Buffer.from(await got.arrayBuffer())).toEqual(png);
       const exe = await fetch(`${base}/media`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-msdownload' },
+        headers: { 'content-type': 'application/x-msdownload', ...ana },
         body: 'MZ',
       });
       expect(exe.status).toBe(415);
       expect((await fetch(`${base}/media/..%2Frouting.json`)).status).toBe(404);
       const big = await fetch(`${base}/media`, {
         method: 'POST',
-        headers: { 'content-type': 'image/png' },
+        headers: { 'content-type': 'image/png', ...ana },
         body: new Uint8Array(6 * 1024 * 1024),
       });
       expect(big.status).toBe(413);

@@ -12,11 +12,13 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { Authority } from '../../engine/auth/authority.js';
 import { createLogger } from '../../engine/logger.js';
 import { type EngineNode, startEngineNode } from '../../engine/node.js';
 import { parseGatewayConfig } from '../../gateways/config.js';
 import { type Gateway, startGateway } from '../../gateways/gateway.js';
 import { startFakeProvider } from '../gateways/fake-provider.js';
+import { TEST_ADMIN_KEY, TEST_GATEWAY_KEY, testPasswordHash, testSecrets, tokenFor } from '../support/auth.js';
 import { useNatsServer } from '../support/nats.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -25,6 +27,9 @@ export const OUTPUT_DIR = join(process.cwd(), 'test-output', 'web');
 const APP_SECRET = 'browser-test-app-secret';
 const PHONE_NUMBER_ID = '100200300';
 const logger = createLogger({ level: 'silent' });
+
+/** Every person's password in the browser tests: `<id>-password`. */
+export const passwordOf = (id: string) => `${id}-password`;
 
 /** The routing configuration the browser tests run with. */
 export const ROUTING = {
@@ -43,6 +48,10 @@ export const ROUTING = {
   agents: [
     { id: 'ana', name: 'Ana Lima', queues: ['support'] },
     { id: 'bob', name: 'Bob Stone', queues: ['support', 'billing'] },
+  ],
+  people: [
+    { id: 'sofia', name: 'Sofia Reyes', role: 'supervisor' },
+    { id: 'root', name: 'Ops', role: 'admin' },
   ],
   flows: [{ integrationId: '*', defaultQueueId: 'support' }],
   cannedResponses: [
@@ -79,7 +88,13 @@ export interface World {
   browser: Browser;
   /** A new browser context (its own storage) with a page. */
   page(): Promise<{ context: BrowserContext; page: Page }>;
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, any> }>;
+  /** An API call, with the admin key, or as the person `as` (a session token). */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    as?: string,
+  ): Promise<{ status: number; json: Record<string, any> }>;
   advance(ms: number): Promise<void>;
   /** A customer writes on WhatsApp: a signed webhook stamped with the engine's virtual time. */
   whatsapp(from: string, text: string, name?: string): Promise<void>;
@@ -101,12 +116,16 @@ export function useWorld(start?: number): World {
         ? { status: 200, body: { messaging_product: 'whatsapp', messages: [{ id: `wamid.out${i}` }] } }
         : { status: 404, body: { error: { message: 'not found' } } },
     );
+    const passwords = await Promise.all(
+      ['ana', 'bob', 'sofia', 'root'].map(async (id) => ({ id, hash: await testPasswordHash(passwordOf(id)) })),
+    );
     const node = await startEngineNode({
       dataDir: tempDir('sb-web-'),
       httpPort: 0,
       natsUrl: nats.server.url,
       virtualClock: true,
       virtualStart: start ?? Date.now(),
+      auth: new Authority({ secrets: testSecrets({ passwords }) }),
       logger,
     });
     const engineUrl = `http://127.0.0.1:${node.httpPort}`;
@@ -126,6 +145,7 @@ export function useWorld(start?: number): World {
             id: 'web1',
             channel: 'web',
             secret: 'browser-test-web-secret',
+            credentials: { historyApiKey: TEST_GATEWAY_KEY },
             sendBaseUrl: gatewayUrl,
             options: { historyUrl: engineUrl },
           },
@@ -167,10 +187,11 @@ export function useWorld(start?: number): World {
     });
     return { context, page };
   };
-  w.call = async (method, path, body) => {
+  w.call = async (method, path, body, as) => {
+    const credential = as ? await tokenFor(as) : TEST_ADMIN_KEY;
     const res = await fetch(w.engineUrl + path, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, json: (await res.json()) as Record<string, any> };
@@ -264,10 +285,11 @@ export async function axeViolations(page: Page): Promise<{ id: string; impact: s
   });
 }
 
-/** Signs in on a page as an agent. */
-export async function signInAs(page: Page, agentId: string, path = '/ui/workspace'): Promise<void> {
+/** Signs in on a page with the person's id and password. */
+export async function signInAs(page: Page, id: string, path = '/ui/workspace'): Promise<void> {
   await page.goto(path);
-  await page.getByLabel('Agent id').fill(agentId);
+  await page.getByLabel('Your id').fill(id);
+  await page.getByLabel('Password').fill(passwordOf(id));
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 

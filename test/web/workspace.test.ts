@@ -6,7 +6,7 @@
  * wrap-up with a mandatory code, a transfer to another agent.
  */
 import { describe, expect, it } from 'vitest';
-import { axeViolations, HOUR, samplePng, screenshot, signInAs, useWorld } from './harness.js';
+import { axeViolations, HOUR, passwordOf, samplePng, screenshot, signInAs, useWorld } from './harness.js';
 
 // A fixed start, so the screenshots show the same dates on every run.
 const w = useWorld(Date.UTC(2026, 2, 2, 9, 0));
@@ -25,13 +25,14 @@ async function until<T>(what: string, pred: () => T | undefined | Promise<T | un
 describe('agent workspace', () => {
   it('signs in, alerts an offer, accepts it, shows the earlier interaction, and a reply turns delivered', async () => {
     // An earlier interaction with the same customer, handled through the API, 3 days ago.
-    await w.call('POST', '/agents/ana/login');
+    await w.call('POST', '/agents/ana/login', undefined, 'ana');
     await w.whatsapp(SAM, 'Hello, my order #1234 is late');
     const offer = await until('first offer', async () => (await w.call('GET', '/agents/ana')).json.offers[0]);
-    const acc = await w.call('POST', `/agents/ana/offers/${offer.offerId}/accept`);
-    await w.call('POST', `/agents/ana/interactions/${acc.json.interactionId}/messages`, { text: 'It ships today.' });
-    await w.call('POST', `/agents/ana/interactions/${acc.json.interactionId}/wrapup`, { code: 'Processed' });
-    await w.call('POST', '/agents/ana/logout');
+    const acc = await w.call('POST', `/agents/ana/offers/${offer.offerId}/accept`, undefined, 'ana');
+    const iid = acc.json.interactionId;
+    await w.call('POST', `/agents/ana/interactions/${iid}/messages`, { text: 'It ships today.' }, 'ana');
+    await w.call('POST', `/agents/ana/interactions/${iid}/wrapup`, { code: 'Processed' }, 'ana');
+    await w.call('POST', '/agents/ana/logout', undefined, 'ana');
     await until('the conversation free again', async () => {
       const c = await w.call('GET', `/conversations/${encodeURIComponent(`whatsapp:wa1:${SAM}`)}`);
       return c.json.current?.lastAgentId === 'ana' && !c.json.current?.agentId;
@@ -40,8 +41,21 @@ describe('agent workspace', () => {
     const sentBefore = w.provider.requests.length;
 
     const { context, page } = await w.page();
-    await signInAs(page, 'ana');
+    // A wrong password is refused with its reason; the right one signs in (a session cookie).
+    await page.goto('/ui/workspace');
+    await page.getByLabel('Your id').fill('ana');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'invalid_credentials' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'workspace-signin');
+    await page.getByLabel('Password').fill(passwordOf('ana'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'No interaction open' }).waitFor();
+    expect((await context.cookies()).find((c) => c.name === 'sb_session')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
     expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('Presence').selectOption('available');
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();

@@ -17,38 +17,69 @@ export class ApiError extends Error {
   }
 }
 
-/** Who is signed in on this tab. */
+/** Who is signed in: a person of the routing configuration, by the engine's answer. */
 export interface Principal {
   readonly id: string;
   readonly role: 'agent' | 'supervisor' | 'admin';
 }
 
-const KEY = 'switchboard.principal';
+const RANK: Record<Principal['role'], number> = { agent: 1, supervisor: 2, admin: 3 };
 
-/** The signed-in principal of this browser tab, if any. */
-export function principal(): Principal | undefined {
+/** Whether the principal's role includes `needed` (an admin is also a supervisor, a supervisor also an agent). */
+export function hasRole(p: Principal, needed: Principal['role']): boolean {
+  return (RANK[p.role] ?? 0) >= RANK[needed];
+}
+
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Renews the session a little before it expires (the engine's tokens are short-lived). */
+function keepFresh(expiresAt: number): void {
+  if (refreshTimer) clearTimeout(refreshTimer);
+  const inMs = Math.max(30_000, expiresAt - Date.now() - 5 * 60_000);
+  refreshTimer = setTimeout(() => {
+    request<{ expiresAt: number }>('POST', '/auth/refresh').then(
+      (r) => keepFresh(r.expiresAt),
+      () => undefined, // the next call answers 401 and the page asks to sign in again
+    );
+  }, inMs);
+}
+
+/**
+ * Who this browser is signed in as: the session cookie (HttpOnly, so the page cannot read it) is
+ * checked by the engine. A link may carry a session token in its fragment (`#token=…`, never sent
+ * to a server; the demo prints one): it is exchanged for the cookie and removed from the address.
+ */
+export async function currentPrincipal(): Promise<Principal | undefined> {
+  const token = /(?:^|&)token=([^&]+)/.exec(location.hash.slice(1))?.[1];
+  if (token) {
+    history.replaceState(null, '', location.pathname + location.search);
+    await request('POST', '/auth/refresh', undefined, { headers: { authorization: `Bearer ${token}` } }).catch(
+      () => undefined,
+    );
+  }
   try {
-    const raw = sessionStorage.getItem(KEY);
-    return raw ? (JSON.parse(raw) as Principal) : undefined;
+    const r = await request<{ expiresAt: number; principal: Principal }>('POST', '/auth/refresh');
+    keepFresh(r.expiresAt);
+    return r.principal;
   } catch {
     return undefined;
   }
 }
 
-/**
- * Signs in. Until the engine has credentials (sign-in with short-lived tokens is its own piece of
- * work), an agent signs in by naming itself and the engine checks that the agent is configured.
- */
-export async function signIn(id: string, role: Principal['role'] = 'agent'): Promise<Principal> {
-  const p: Principal = { id: id.trim(), role };
-  if (!p.id) throw new ApiError(400, 'id_required', 'enter your agent id');
-  if (role === 'agent') await request('GET', `/agents/${encodeURIComponent(p.id)}/workspace`);
-  sessionStorage.setItem(KEY, JSON.stringify(p));
-  return p;
+/** Signs in with the id and password an operator gave (`switchboard auth set-password`). */
+export async function signIn(id: string, password: string): Promise<Principal> {
+  if (!id.trim() || !password) throw new ApiError(400, 'credentials_required', 'enter your id and your password');
+  const r = await request<{ expiresAt: number; principal: Principal }>('POST', '/auth/login', {
+    id: id.trim(),
+    password,
+  });
+  keepFresh(r.expiresAt);
+  return r.principal;
 }
 
-export function signOut(): void {
-  sessionStorage.removeItem(KEY);
+export async function signOut(): Promise<void> {
+  if (refreshTimer) clearTimeout(refreshTimer);
+  await request('POST', '/auth/logout').catch(() => undefined);
 }
 
 /** One call to the engine; resolves with its JSON answer or throws ApiError. */

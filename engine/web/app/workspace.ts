@@ -148,8 +148,7 @@ function Desk({ agentId }: { agentId: string }) {
         class="link"
         onClick=${() => {
           stopDesk();
-          signOut();
-          location.reload();
+          void signOut().then(() => location.reload());
         }}
       >
         Sign out
