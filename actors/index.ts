@@ -2,5 +2,7 @@
 export { ActorHost, type ActorHostOptions } from './host.js';
 export { ManualClock, SystemClock, type Clock, type TimerHandle } from './clock.js';
 export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
+export { MemoryStore } from './memory-store.js';
+export type { ActorStore } from './store.js';
 export { TerminalError, RetryableError, UnknownActorTypeError } from './errors.js';
 export type { ActorType, Bus, DeliverResult } from './types.js';

@@ -9,6 +9,7 @@
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { ActorRef } from '../protocol/actor.js';
+import type { ActorStore } from './store.js';
 
 /** A timer row set by an event. */
 export interface TimerSet {
@@ -58,7 +59,7 @@ export interface LmdbStoreOptions {
 type TimerKey = [number, string, string, string];
 
 /** The LMDB-backed store of the actor host. */
-export class LmdbStore {
+export class LmdbStore implements ActorStore {
   readonly #root: RootDatabase;
   readonly #snapshots: Database<Buffer, [string, string]>;
   readonly #timers: Database<Buffer, TimerKey>;
