@@ -191,7 +191,7 @@ export async function simulate(raw: unknown, opts: { seed?: number } = {}): Prom
   async function accept(agentId: string, offerId: string): Promise<void> {
     const r = await send('agent', agentId, { type: 'agent.offer_accepted', offerId });
     const data = r.status === 'applied' ? r.responses?.[0] : undefined;
-    if (!data || !data.ok) return;
+    if (!data?.ok) return;
     const c = customers.get(String((data.data as { interactionId?: string })?.interactionId));
     if (!c || c.connectedAt !== undefined || c.abandonedAt !== undefined) return;
     c.connectedAt = clock.now();
