@@ -256,12 +256,15 @@ export function useWorld(start?: number): World {
   return w;
 }
 
-/** Saves a screenshot under test-output/web/ (and, for the README's pictures, under docs/img/ too). */
+/**
+ * Saves a screenshot under test-output/web/. The README's pictures are copied to docs/img/ only
+ * when UPDATE_SCREENSHOTS=1, so an ordinary test run leaves the working tree clean.
+ */
 export async function screenshot(page: Page, name: string, readme?: string): Promise<string> {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   const file = join(OUTPUT_DIR, `${name}.png`);
   await page.screenshot({ path: file });
-  if (readme) {
+  if (readme && process.env.UPDATE_SCREENSHOTS === '1') {
     mkdirSync(join(process.cwd(), 'docs', 'img'), { recursive: true });
     copyFileSync(file, join(process.cwd(), 'docs', 'img', readme));
   }
