@@ -1,4 +1,5 @@
 /** A running gateway: the webhook HTTP server plus a delivery worker per channel, over one NATS connection. */
+import type { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
 /** A started gateway. */
 export interface Gateway {
   readonly port: number;
+  /** The gateway's HTTP app (for in-process requests and its route list). */
+  readonly app: Hono;
   readonly nc: NatsConnection;
   readonly stats: GatewayStats;
   readonly workers: readonly DeliveryWorker[];
@@ -104,6 +107,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     port,
+    app,
     nc,
     stats,
     workers,

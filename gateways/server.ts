@@ -4,6 +4,7 @@
  * the raw bytes (401) → normalize (400) → publish to JetStream (503 unless acknowledged) → 200.
  */
 import { Hono, type Context } from 'hono';
+import { gatewayOpenApi } from './openapi.js';
 import type { Logger } from 'pino';
 import type { InboundEvent } from '../protocol/channels.js';
 import { WebhookError, type ChannelAdapter, type Integration, type WebhookRequest } from './channel.js';
@@ -69,6 +70,7 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
   const app = new Hono();
 
   app.get('/healthz', (c) => c.json({ ok: true, channels: [...adapters.keys()], stats }));
+  app.get('/openapi.json', (c) => c.json(gatewayOpenApi()));
   for (const sub of o.routes ?? []) app.route('/', sub);
   app.on(['GET', 'POST'], '/webhooks/:channel/:integration', async (c) => {
     // hono's bodyLimit middleware cut throughput by more than half here (bench/RESULTS.md); the
