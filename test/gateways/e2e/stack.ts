@@ -12,6 +12,7 @@ import { readServerSentEvents, type SseFeed } from '../../../engine/sse-client.j
 import { parseGatewayConfig } from '../../../gateways/config.js';
 import { startGateway, type Gateway } from '../../../gateways/gateway.js';
 import type { NatsServerHandle } from '../../../engine/nats-server.js';
+import { autoHeaders, testAuthority } from '../../support/auth.js';
 import { tempDir } from '../../support/tmp.js';
 import { type FakeProvider, startFakeProvider } from '../line/fake-provider.js';
 
@@ -73,6 +74,7 @@ export async function startStack(
     dataDir: tempDir(),
     httpPort: 0,
     natsUrl: nats.url,
+    auth: testAuthority(),
     virtualClock: true,
     logger,
   });
@@ -112,7 +114,8 @@ export async function startStack(
   const api: Stack['api'] = async (method, path, body) => {
     const res = await fetch(base + path, {
       method,
-      headers: { 'content-type': 'application/json' },
+      // As the agent on /agents/<id>/…, as admin elsewhere.
+      headers: { 'content-type': 'application/json', ...(await autoHeaders(path)) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, json: (await res.json()) as Record<string, never> };
@@ -154,7 +157,7 @@ export async function startStack(
     },
     async agent(id) {
       await api('POST', `/agents/${id}/login`);
-      const feed = readServerSentEvents(`${base}/agents/${id}/events`);
+      const feed = readServerSentEvents(`${base}/agents/${id}/events`, await autoHeaders(`/agents/${id}`));
       feeds.push(feed);
       await until(`${id} feed`, () => feed.events.find((e) => e.event === 'snapshot'));
       return feed;
