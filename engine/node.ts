@@ -25,6 +25,8 @@ export interface EngineNodeOptions {
   readonly virtualClock?: boolean;
   /** Start time of the virtual clock (ms since epoch). */
   readonly virtualStart?: number;
+  /** How long a virtual-clock advance waits for quiescence after a timer (wall-clock ms; 30 s by default). */
+  readonly settleTimeoutMs?: number;
   /** Conversation config (threading windows, policy overrides, content filters); defaults when absent. */
   readonly conversation?: ConversationConfig;
   readonly logger: Logger;
@@ -45,6 +47,7 @@ export async function startEngineNode(o: EngineNodeOptions): Promise<EngineNode>
     partitions,
     clock: o.virtualClock ? new ManualClock(o.virtualStart) : undefined,
     logger: o.logger,
+    settleTimeoutMs: o.settleTimeoutMs,
     actorTypes: builtinActorTypes({ partitions, conversation: o.conversation }),
     auth: o.auth,
     trustProxy: o.trustProxy,
