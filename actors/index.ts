@@ -9,5 +9,5 @@ export {
   type TimerHandle,
 } from './clock.js';
 export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
-export { TerminalError, RetryableError, UnknownActorTypeError } from './errors.js';
+export { InvalidEffectAddressError, TerminalError, RetryableError, UnknownActorTypeError } from './errors.js';
 export type { ActorType, Bus, DeliverResult } from './types.js';
