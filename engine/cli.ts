@@ -1,4 +1,5 @@
 /** The `switchboard` command line. */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from './logger.js';
@@ -7,8 +8,11 @@ import { startEngineNode, stopOnSignals } from './node.js';
 const USAGE = `usage: switchboard <command> [options]
 
 commands:
-  engine   --data <dir> --http <port> [--nats <url>] [--nats-port <port>] [--partitions <n>] [--virtual-clock] [--routing <file>]
+  engine   --data <dir> --http <port> [--host <addr>] [--nats <url>] [--nats-port <port>] [--partitions <n>]
+           [--virtual-clock] [--routing <file>] [--secrets <file>] [--config-dir <dir>] [--token-ttl <s>] [--trust-proxy]
            start an engine node (an embedded nats-server unless --nats is given)
+  auth     <init|add-key|revoke-key|set-password|remove-password|rotate-signing-key|set-oidc|list> --secrets <file> …
+           manage API keys, passwords and token signing keys (switchboard auth --help)
   gateway  --channels <list> --config <file> [--http <port>] --nats <url>
            start a channel gateway
   demo     [--data <dir>] [--http <port>]
@@ -43,6 +47,11 @@ async function engineCommand(argv: string[]): Promise<void> {
       partitions: { type: 'string' },
       'virtual-clock': { type: 'boolean', default: false },
       routing: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      secrets: { type: 'string' },
+      'config-dir': { type: 'string' },
+      'token-ttl': { type: 'string' },
+      'trust-proxy': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: process.env.SWITCHBOARD_LOG_LEVEL ?? 'info' },
       pretty: { type: 'boolean', default: false },
     },
@@ -52,6 +61,14 @@ async function engineCommand(argv: string[]): Promise<void> {
   const node = await startEngineNode({
     dataDir: values.data,
     httpPort: int(values.http, 'http', 8080),
+    host: values.host,
+    auth: {
+      ...(values.secrets ? { secrets: resolve(values.secrets) } : {}),
+      ...(values['token-ttl'] ? { tokenTtlSeconds: int(values['token-ttl'], 'token-ttl') } : {}),
+      logger,
+    },
+    trustProxy: values['trust-proxy'],
+    configDir: values['config-dir'] ? resolve(values['config-dir']) : undefined,
     natsUrl: values.nats,
     natsPort: values['nats-port'] ? int(values['nats-port'], 'nats-port') : undefined,
     partitions: values.partitions ? int(values.partitions, 'partitions') : undefined,
@@ -60,11 +77,21 @@ async function engineCommand(argv: string[]): Promise<void> {
   });
   stopOnSignals(logger, node.stop);
   if (values.routing) {
-    // Applied through the node's own admin API, so validation and hot reload are the same path.
-    const res = await fetch(`http://127.0.0.1:${node.httpPort}/admin/routing/config/file`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ path: resolve(values.routing) }),
+    // Applied through the node's own admin API (with the in-memory engine key), so validation and
+    // hot reload are the same path; the operator's file is read here, by the operator's process.
+    let text: string;
+    try {
+      text = readFileSync(resolve(values.routing), 'utf8');
+    } catch (err) {
+      await node.stop();
+      fail(`--routing ${values.routing}: ${(err as Error).message}`);
+    }
+    const bound = values.host === '0.0.0.0' || values.host === '::' ? '127.0.0.1' : values.host!;
+    const target = bound.includes(':') ? `[${bound}]` : bound;
+    const res = await fetch(`http://${target}:${node.httpPort}/admin/routing/config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${node.engine.auth.internalKey}` },
+      body: text,
     });
     const body = (await res.json()) as { error?: { code: string; message: string } };
     if (!res.ok) {
@@ -77,6 +104,7 @@ async function engineCommand(argv: string[]): Promise<void> {
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   engine: engineCommand,
+  auth: async (argv) => (await import('./auth-command.js')).authCommand(argv),
   gateway: async (argv) => (await import('../gateways/cli.js')).gatewayCommand(argv),
   demo: async (argv) => (await import('./demo.js')).demoCommand(argv),
   paths: async (argv) => (await import('./paths-command.js')).pathsCommand(argv),
