@@ -15,14 +15,15 @@ import { subjects } from '../protocol/subjects.js';
 import { decode, encode } from '../protocol/wire.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { InvalidEffectAddressError, TerminalError, UnknownActorTypeError } from './errors.js';
-import type { EventWrite, LmdbStore, OutboxEntry, TimerSet } from './lmdb-store.js';
+import type { EventWrite, OutboxEntry, TimerSet } from './lmdb-store.js';
+import type { ActorStore } from './store.js';
 import { OutboxRelay } from './outbox.js';
 import { pureTransition, type PureTransition } from './transition.js';
 import { TimerScheduler } from './scheduler.js';
 import type { ActorType, Bus, DeliverResult } from './types.js';
 
 export interface ActorHostOptions {
-  readonly store: LmdbStore;
+  readonly store: ActorStore;
   readonly clock: Clock;
   /** Where the outbox goes; without one, entries stay in the outbox until a bus is attached. */
   readonly bus?: Bus;
@@ -72,10 +73,10 @@ interface BatchItem {
   readonly fail: (err: unknown) => void;
 }
 
-/** Hosts durable actors over an LmdbStore. */
+/** Hosts durable actors over an ActorStore (LMDB in production). */
 export class ActorHost {
   readonly clock: Clock;
-  readonly store: LmdbStore;
+  readonly store: ActorStore;
   readonly #types = new Map<string, ActorType>();
   readonly #transitions = new Map<string, PureTransition>();
   readonly #active = new Map<string, Activation>();

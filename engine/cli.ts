@@ -19,6 +19,8 @@ commands:
            a single-node engine, a gateway and a scripted customer you can watch
   paths    --machine reply-window --channel <channel> | --machine threading [--window-hours <h>] [--json]
            model-based test paths generated from the conversation machines
+  simulate <scenario.json> [--seed <n>] [--json] [--csv <file>] | simulate compare <a.json> <b.json>
+           a contact-center day in virtual time on the real machines (what-if)
 `;
 
 function fail(message: string): never {
@@ -108,6 +110,7 @@ const commands: Record<string, (argv: string[]) => Promise<void>> = {
   gateway: async (argv) => (await import('../gateways/cli.js')).gatewayCommand(argv),
   demo: async (argv) => (await import('./demo.js')).demoCommand(argv),
   paths: async (argv) => (await import('./paths-command.js')).pathsCommand(argv),
+  simulate: async (argv) => (await import('./simulate/command.js')).simulateCommand(argv),
 };
 
 const [command, ...rest] = process.argv.slice(2);

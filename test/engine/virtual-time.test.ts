@@ -7,6 +7,7 @@ import { startEngineNode } from '../../engine/node.js';
 import { interactionStage } from '../../machines/interaction.machine.js';
 import { STREAMS, subjects } from '../../protocol/subjects.js';
 import { encode } from '../../protocol/wire.js';
+import { headersFor, testAuthority } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 import { type Call, until, whatsappStack } from '../support/whatsapp-stack.js';
 
@@ -160,6 +161,7 @@ describe('virtual time', () => {
       virtualClock: true,
       settleTimeoutMs: 300,
       logger: createLogger({ level: 'silent' }),
+      auth: testAuthority(),
     });
     // A delivery worker that took an outbound message and hangs on it (its provider never answers).
     const nc = await connectNats(node.engine.natsUrl, 'stuck-gateway');
@@ -176,10 +178,11 @@ describe('virtual time', () => {
       const held = await (await js.consumers.get(STREAMS.effects.name, 'sb-gw-whatsapp')).next();
       expect(held).not.toBeNull();
 
+      const admin = await headersFor('admin');
       const advance = () =>
         fetch(`http://127.0.0.1:${node.httpPort}/admin/clock/advance`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...admin },
           body: JSON.stringify({ ms: 60 * SECOND }),
         }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, any> }));
       const before = node.engine.clock.now();

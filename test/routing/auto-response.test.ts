@@ -11,6 +11,7 @@ import { startEngineNode, type EngineNode } from '../../engine/node.js';
 import { parseGatewayConfig } from '../../gateways/config.js';
 import { startGateway } from '../../gateways/gateway.js';
 import { startFakeProvider } from '../gateways/fake-provider.js';
+import { headersFor, testAuthority } from '../support/auth.js';
 import { until } from '../support/whatsapp-stack.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -45,6 +46,7 @@ beforeAll(async () => {
     virtualClock: true,
     virtualStart: SATURDAY_NOON,
     logger,
+    auth: testAuthority(),
   });
   gateway = await startGateway({
     config: parseGatewayConfig({
@@ -72,7 +74,7 @@ afterAll(async () => {
 async function applyRouting(file: unknown): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${node.httpPort}/admin/routing/config`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await headersFor('admin')) },
     body: JSON.stringify(file),
   });
   expect(res.status, await res.text()).toBe(200);
@@ -124,7 +126,10 @@ const textsTo = (to: string) =>
 
 const interactionOf = async (from: string) => {
   const key = encodeURIComponent(`whatsapp:wa1:${from}`);
-  const conv = (await (await fetch(`http://127.0.0.1:${node.httpPort}/conversations/${key}`)).json()) as {
+  const res = await fetch(`http://127.0.0.1:${node.httpPort}/conversations/${key}`, {
+    headers: await headersFor('supervisor'),
+  });
+  const conv = (await res.json()) as {
     current?: { interactionId: string };
   };
   return conv.current?.interactionId;
