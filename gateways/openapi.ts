@@ -17,6 +17,11 @@ type Op = {
 /** Every gateway operation, keyed `<METHOD> <hono path>`. */
 export const GATEWAY_OPERATIONS: Readonly<Record<string, Op>> = {
   'GET /healthz': { tag: 'health', summary: 'Liveness, the channels served and counters.', errors: [] },
+  'GET /readyz': {
+    tag: 'health',
+    summary: 'Readiness: NATS reachable and the streams present (503 with the reason and how to fix it).',
+    errors: [503],
+  },
   'GET /openapi.json': { tag: 'health', summary: 'This document.', errors: [] },
   'GET /webhooks/:channel/:integration': {
     tag: 'webhooks',
@@ -77,8 +82,14 @@ export function gatewayOpenApi(): Record<string, unknown> {
     for (const code of op.errors)
       responses[String(code)] = {
         description: code === 503 ? 'NATS unavailable: retry.' : 'Refused with a reason code.',
+        // /readyz answers its readiness report (status, the reason and the fix), not an error object.
         content: {
-          'application/json': { schema: { $ref: `#/components/schemas/${op.oauth ? 'OAuthError' : 'Error'}` } },
+          'application/json': {
+            schema:
+              key === 'GET /readyz'
+                ? { type: 'object' }
+                : { $ref: `#/components/schemas/${op.oauth ? 'OAuthError' : 'Error'}` },
+          },
         },
       };
     paths[openPath] ??= {};

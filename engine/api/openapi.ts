@@ -214,7 +214,12 @@ export function engineOpenApi(): Record<string, unknown> {
     for (const code of [...errors].sort())
       responses[String(code)] = {
         description: ERROR_TEXT[code] ?? 'Error.',
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        // /readyz answers its readiness report, not an error object.
+        content: {
+          'application/json': {
+            schema: key === 'GET /readyz' ? { type: 'object' } : { $ref: '#/components/schemas/Error' },
+          },
+        },
       };
     const openPath = path.replace(/:(\w+)/g, '{$1}');
     paths[openPath] ??= {};
