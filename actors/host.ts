@@ -8,13 +8,13 @@
  */
 import { createActor, initialTransition, type AnyMachineSnapshot } from 'xstate';
 import type { Logger } from 'pino';
-import { refId, type ActorEvent, type ActorRef, type Envelope } from '../protocol/actor.js';
+import { actorRefProblem, refId, type ActorEvent, type ActorRef, type Envelope } from '../protocol/actor.js';
 import { isEffectType, type EffectParams, type RespondParams } from '../protocol/effects.js';
 import { partitionOf, DEFAULT_PARTITIONS } from '../protocol/partition.js';
 import { subjects } from '../protocol/subjects.js';
 import { decode, encode } from '../protocol/wire.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { TerminalError, UnknownActorTypeError } from './errors.js';
+import { InvalidEffectAddressError, TerminalError, UnknownActorTypeError } from './errors.js';
 import type { EventWrite, OutboxEntry, TimerSet } from './lmdb-store.js';
 import type { ActorStore } from './store.js';
 import { OutboxRelay } from './outbox.js';
@@ -380,6 +380,16 @@ export class ActorHost {
       return;
     }
     if (act.fresh) actions = [...act.initialActions, ...actions];
+    const misaddressed = this.#misaddressed(act, event, actions);
+    if (misaddressed) {
+      this.stats.rejected++;
+      this.#log?.error(
+        { err: misaddressed, actor: refId(act.ref), id: envelope.id },
+        'event rejected: effect misaddressed',
+      );
+      item.resolve({ status: 'rejected', code: misaddressed.code, message: misaddressed.message });
+      return;
+    }
 
     const timerSets: TimerSet[] = [];
     const timerDeletes: { id: string; dueAt: number }[] = [];
@@ -439,6 +449,21 @@ export class ActorHost {
       },
       item.reject,
     );
+  }
+
+  /** The first `actor.send` effect whose address cannot name an actor, as a terminal error (checked before anything is committed). */
+  #misaddressed(
+    act: Activation,
+    event: ActorEvent,
+    actions: readonly { type: string; params?: unknown }[],
+  ): InvalidEffectAddressError | undefined {
+    for (const a of actions) {
+      if (a.type !== 'actor.send') continue;
+      const to = (a.params as EffectParams['actor.send'] | undefined)?.to;
+      const problem = actorRefProblem(to);
+      if (problem) return new InvalidEffectAddressError(act.ref.type, event.type, to, problem);
+    }
+    return undefined;
   }
 
   #effect<T extends keyof EffectParams>(

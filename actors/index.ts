@@ -11,5 +11,5 @@ export {
 export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
 export { MemoryStore } from './memory-store.js';
 export type { ActorStore } from './store.js';
-export { TerminalError, RetryableError, UnknownActorTypeError } from './errors.js';
+export { InvalidEffectAddressError, TerminalError, RetryableError, UnknownActorTypeError } from './errors.js';
 export type { ActorType, Bus, DeliverResult } from './types.js';

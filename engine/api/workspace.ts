@@ -41,8 +41,12 @@ export const MEDIA_TYPES: Readonly<Record<string, string>> = {
   'application/pdf': 'pdf',
 };
 const MEDIA_ID = /^([0-9a-f]{32})\.([a-z0-9]{2,4})$/;
-const TypingBody = z.object({ on: z.boolean().default(true) }).strict();
-const Paging = z.object({ limit: z.coerce.number().int().min(1).max(200).default(30) });
+export const TypingBody = z.object({ on: z.boolean().default(true) }).strict();
+/** A page of the transcript read backwards: `before` is the previous page's `next`. */
+export const TimelineQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(30),
+  before: z.string().optional(),
+});
 
 /** The subjects an agent's feed follows for one conversation: its history/status topic and typing. */
 export function conversationSubjects(conversationKey: string): string[] {
@@ -193,7 +197,7 @@ export function workspaceRoutes(engine: Engine): Hono {
   app.get('/agents/:agentId/interactions/:interactionId/timeline', (c) => {
     const id = agentId(c);
     const { key, ix } = interactionOf(id, c.req.param('interactionId'));
-    const q = Paging.safeParse(c.req.query());
+    const q = TimelineQuery.safeParse(c.req.query());
     if (!q.success) throw new ApiError(400, 'invalid_query', 'limit must be an integer 1–200');
     const cursor = decodeCursor(c.req.query('before'));
     if (cursor === undefined)
