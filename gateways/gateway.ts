@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Envelope } from '../protocol/actor.js';
 import type { Channel } from '../protocol/channels.js';
 import { conversationOfTypingSubject, subjects } from '../protocol/subjects.js';
-import { decode, encode } from '../protocol/wire.js';
+import { decode } from '../protocol/wire.js';
 import { builtinAdapters } from './adapters.js';
 import type { ChannelAdapter } from './channel.js';
 import type { GatewayConfig } from './config.js';
@@ -90,12 +90,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // Web messaging also serves the browser: sessions, the SSE stream and the outbound hand-off (gateways/web/routes.ts);
   // open messaging also answers on Genesys' inbound API paths, handed to the webhook route (gateways/open/routes.ts).
   let self: { fetch: (req: Request) => Response | Promise<Response> } | undefined;
-  let typingConn: NatsConnection | undefined;
   const web = channels.includes('web')
     ? webRoutes({
         integration: (id) => integrations.find((i) => i.channel === 'web' && i.id === id),
-        // Typing is worth nothing later: dropped while NATS is not connected yet.
-        publishTyping: (key, on) => typingConn?.publish(subjects.typing(key), encode({ from: 'customer', on })),
       })
     : undefined;
   const routes = [
@@ -151,7 +148,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   } finally {
     clearTimeout(warn);
   }
-  typingConn = nc;
   if (web) {
     // The agents' typing, for the customers' open streams (core NATS; nothing is kept).
     nc.subscribe(subjects.typingAll, {

@@ -49,12 +49,6 @@ export const GATEWAY_OPERATIONS: Readonly<Record<string, Op>> = {
     summary: "Web messaging: the visitor's own history.",
     errors: [401, 404, 501, 502],
   },
-  'POST /web/:integrationId/sessions/:sessionId/typing': {
-    tag: 'web',
-    summary: 'Web messaging: the visitor is typing ({"on": true|false}); the agent sees it (nothing is kept).',
-    ok: 202,
-    errors: [400, 401, 404],
-  },
   'POST /web/:integrationId/sessions/:sessionId/outbound': {
     tag: 'web',
     summary: 'Web messaging: an agent message to the visitor (X-Switchboard-Signature).',

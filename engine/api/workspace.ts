@@ -3,7 +3,8 @@
  * responses, templates, queues and agents to transfer to, the engine's clock), an interaction's
  * details (contact, reply-window state, wrap-up deadline), the contact's cross-channel history
  * read backwards for infinite scroll, typing indicators, and media uploads for attachments.
- * The agent's live feed also follows the conversations it holds (`agentFeedFollow`).
+ * The agent's live feed also follows the conversations it holds (`agentFeedFollow`); the customer's
+ * typing reaches it from the conversation actor, the agent's typing goes to the customer here.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -18,7 +19,7 @@ import type { ConversationContext } from '../../machines/conversation-threading.
 import type { InteractionContext } from '../../machines/interaction.machine.js';
 import type { WindowPhase } from '../../machines/reply-policy.js';
 import { summarizeWindow } from '../../machines/reply-window-summary.js';
-import { conversationOfTypingSubject, subjects } from '../../protocol/subjects.js';
+import { subjects } from '../../protocol/subjects.js';
 import { encode } from '../../protocol/wire.js';
 import { routingHolderOf, type RoutingConfigHolder } from '../config/routing.js';
 import type { Engine } from '../engine.js';
@@ -48,9 +49,9 @@ export const TimelineQuery = z.object({
   before: z.string().optional(),
 });
 
-/** The subjects an agent's feed follows for one conversation: its history/status topic and typing. */
+/** The subject an agent's feed follows for one conversation: its history entries and delivery statuses. */
 export function conversationSubjects(conversationKey: string): string[] {
-  return [subjects.live(conversationTopic(convIdOf(conversationKey))), subjects.typing(conversationKey)];
+  return [subjects.live(conversationTopic(convIdOf(conversationKey)))];
 }
 
 /**
@@ -72,13 +73,6 @@ export function agentFeedFollow(state: AgentContext | undefined): LiveFollow {
       else if (data.kind === 'interaction_removed' || data.kind === 'wrapped_up') held.delete(iid);
       else return undefined;
       return wanted();
-    },
-    map(subject, data) {
-      const key = conversationOfTypingSubject(subject);
-      if (key === undefined) return data;
-      // The agent's own typing goes to the customer, not back to the agent.
-      if (data.from !== 'customer') return undefined;
-      return { kind: 'typing', conversationKey: key, on: data.on !== false };
     },
   };
 }

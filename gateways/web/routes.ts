@@ -10,8 +10,8 @@
  *   the agents' replies, read from the engine's conversation history API at the integration's `options.historyUrl`
  *   (the engine's base URL; 501 when not configured) with `credentials.historyApiKey` (an engine API key of role
  *   gateway), stripped of agent ids, notes and events;
- * - `POST /web/:integrationId/sessions/:sessionId/typing` (same token) `{on}` → 202: the agent sees "typing…";
- *   the agent's typing reaches the stream as a `typing` event without an id (never replayed);
+ * - the agent's typing reaches the stream as a `typing` event without an id (never replayed); the customer's goes
+ *   to the webhook as `{type:"typing"}` like any widget event;
  * - `POST /web/:integrationId/sessions/:sessionId/outbound` — the web adapter's send, signed
  *   `X-Switchboard-Signature: sha256=<hex HMAC-SHA256(secret, body)>`; duplicate ids are accepted once.
  * Customer messages go to the gateway's `/webhooks/web/:integrationId` (see adapter.ts).
@@ -39,8 +39,6 @@ export interface WebRoutesDeps {
   readonly heartbeatMs?: number;
   /** Used to read the engine's history API (tests pass a stub). */
   readonly fetchImpl?: typeof fetch;
-  /** Tells the agent that the customer is typing (core NATS; nothing is kept). */
-  readonly publishTyping?: (conversationKey: string, on: boolean) => void;
 }
 
 const outbound = z.object({
@@ -176,21 +174,6 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
         unsubscribe();
       }
     });
-  });
-
-  app.post('/web/:integrationId/sessions/:sessionId/typing', async (c) => {
-    const integration = webIntegration(c.req.param('integrationId'));
-    if (!integration)
-      return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
-    const token = bearerOf(c.req.raw.headers, new URL(c.req.url).searchParams);
-    const sessionId = token ? sessionOf(token, integration.secret, integration.id) : undefined;
-    if (!sessionId || sessionId !== c.req.param('sessionId'))
-      return fail(c, 401, 'signature_invalid', 'the session token is missing or not valid for this session');
-    const body = (await c.req.json().catch(() => ({}))) as { on?: unknown };
-    if (body.on !== undefined && typeof body.on !== 'boolean')
-      return fail(c, 400, 'body_invalid', 'send {"on": true|false}');
-    deps.publishTyping?.(`web:${integration.id}:${sessionId}`, body.on !== false);
-    return c.json({ ok: true }, 202);
   });
 
   app.get('/web/:integrationId/sessions/:sessionId/history', async (c) => {

@@ -311,7 +311,8 @@ describe('conversation actor', () => {
       at: rt.clock.now(),
       ...extra,
     });
-    const live = () => rt.bus.records.filter((r) => r.subject.startsWith('sb.live.'));
+    // The agents' feeds (the conversation's own topic carries its history entries to open workspaces).
+    const live = () => rt.bus.records.filter((r) => r.subject.startsWith('sb.live.agent.'));
     // Before any message: no interaction opens, nothing is stored, nobody is told.
     await rt.send(ref, typing('t1'));
     expect(ctx(key)).toMatchObject({ interactions: 0, seq: 0 });

@@ -176,7 +176,9 @@ function customerTyping(): void {
   const s = chat.get().session;
   if (!s || Date.now() - typingAt < 3_000) return;
   typingAt = Date.now();
-  call('POST', `${base(s)}/typing`, s, { on: true }).catch(() => undefined);
+  call('POST', `/webhooks/web/${encodeURIComponent(integration)}`, s, { type: 'typing', on: true }).catch(
+    () => undefined,
+  );
 }
 
 function Chat() {

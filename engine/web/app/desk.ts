@@ -193,10 +193,12 @@ function onEvent(event: string, d: Record<string, unknown>): void {
       return;
     }
     case 'typing': {
+      // The customer's typing (the conversation actor tells the handling agent); not the business's own.
+      if (d.by !== undefined && d.by !== 'customer') return;
       const key = String(d.conversationKey);
+      const on = (d.active ?? d.on) !== false;
       for (const t of desk.get().tabs)
-        if (t.conversationKey === key)
-          patchTab(t.interactionId, { typingUntil: d.on === false ? 0 : Date.now() + 6_000 });
+        if (t.conversationKey === key) patchTab(t.interactionId, { typingUntil: on ? Date.now() + 6_000 : 0 });
       return;
     }
     case 'wrapup_required': {
