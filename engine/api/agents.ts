@@ -8,6 +8,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { DeliverResult } from '../../actors/types.js';
 import type { AgentContext } from '../../machines/agent-logic.js';
+import { own } from '../../machines/routing-config.js';
 import type { RespondParams } from '../../protocol/effects.js';
 import type { ActorEvent } from '../../protocol/actor.js';
 import { routingHolderOf, type RoutingConfigHolder } from '../config/routing.js';
@@ -88,7 +89,11 @@ export function answer(c: Context, r: DeliverResult, refusalStatus: ContentfulSt
   const res: RespondParams | undefined = r.responses[0];
   if (!res) return c.json({ ok: true });
   if (!res.ok)
-    throw new ApiError(STATUS[res.code ?? ''] ?? refusalStatus, res.code ?? 'refused', res.message ?? 'refused');
+    throw new ApiError(
+      (res.code && own(STATUS, res.code)) || refusalStatus,
+      res.code ?? 'refused',
+      res.message ?? 'refused',
+    );
   return c.json({ ok: true, ...(res.data ?? {}) });
 }
 
@@ -107,7 +112,7 @@ export function agentRoutes(engine: Engine): Hono {
     const id = c.req.param('agentId') ?? '';
     if (!TOKEN.test(id))
       throw new ApiError(400, 'invalid_agent_id', `agent id "${id}" must be 1–64 letters, digits, _ or -`);
-    if (!holder().config().agents[id])
+    if (!own(holder().config().agents, id))
       throw new ApiError(404, 'unknown_agent', `agent "${id}" is not in the routing configuration`);
     return id;
   };
@@ -116,7 +121,8 @@ export function agentRoutes(engine: Engine): Hono {
   const state = (id: string): AgentContext | undefined =>
     engine.host.read({ type: 'agent', key: id })?.context as AgentContext | undefined;
   const connected = (id: string, interactionId: string) => {
-    const it = state(id)?.interactions[interactionId];
+    const s = state(id);
+    const it = s && own(s.interactions, interactionId);
     if (it?.stage !== 'connected')
       throw new ApiError(409, 'not_connected', `agent ${id} is not connected to interaction ${interactionId}`);
     return it;
@@ -204,7 +210,7 @@ export function agentRoutes(engine: Engine): Hono {
     const it = connected(id, interactionId);
     let text = b.text;
     if (b.cannedResponseId) {
-      const canned = holder().config().cannedResponses[b.cannedResponseId];
+      const canned = own(holder().config().cannedResponses, b.cannedResponseId);
       if (!canned) throw new ApiError(404, 'canned_response_not_found', `no canned response "${b.cannedResponseId}"`);
       text = canned.text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => b.params?.[k] ?? '');
     }
@@ -233,7 +239,7 @@ export function agentRoutes(engine: Engine): Hono {
     const interactionId = c.req.param('interactionId');
     const s = state(id);
     const key =
-      s?.interactions[interactionId]?.conversationKey ??
+      (s && own(s.interactions, interactionId)?.conversationKey) ??
       Object.values(s?.offers ?? {}).find((o) => o.interactionId === interactionId)?.conversationKey ??
       (
         engine.host.read({ type: 'interaction', key: interactionId })?.context as
