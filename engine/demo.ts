@@ -8,6 +8,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { logLevelArg, portArg } from './cli-usage.js';
 import { createLogger } from './logger.js';
 import { startEngineNode, stopOnSignals } from './node.js';
 import { startDemoChannel, type DemoChannel } from './demo-channel.js';
@@ -45,12 +46,14 @@ export async function demoCommand(argv: string[]): Promise<void> {
       'log-level': { type: 'string', default: 'warn' },
     },
   });
+  const httpPort = portArg(values.http, '--http');
+  const gatewayPort = portArg(values['gateway-http'], '--gateway-http');
+  const logger = createLogger({ level: logLevelArg(values['log-level']) });
   rmSync(values.data, { recursive: true, force: true });
-  const logger = createLogger({ level: values['log-level'] });
   out('Switchboard demo — starting a single-node engine with its embedded nats-server (virtual clock)…');
   const node = await startEngineNode({
     dataDir: values.data,
-    httpPort: Number(values.http),
+    httpPort,
     virtualClock: true,
     virtualStart: Date.now(),
     logger,
@@ -58,7 +61,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const base = `http://127.0.0.1:${node.httpPort}`;
   const channel: DemoChannel = await startDemoChannel({
     natsUrl: node.engine.natsUrl,
-    gatewayPort: Number(values['gateway-http']),
+    gatewayPort,
     logger,
     now: () => node.engine.clock.now(),
     onProviderSend: (m) => say('whatsapp', `→ customer's phone: ${m}`),

@@ -2,13 +2,10 @@
 import { parseArgs } from 'node:util';
 import type { EventObject } from 'xstate';
 import { CHANNELS, isChannel } from '../protocol/channels.js';
+import { UsageError } from './cli-usage.js';
 import { replyWindowModel, threadingModel, type ModelEvent } from '../machines/conversation-testkit.js';
 
-const USAGE = `usage: switchboard paths --machine reply-window --channel <${CHANNELS.join('|')}> [--json]
-       switchboard paths --machine threading [--window-hours <0-72>] [--json]
-prints the simple paths generated from the machine (one per line, or JSON with each step's event)`;
-
-/** Prints the paths of a machine; exits 2 on bad arguments. */
+/** Prints the paths of a machine; a UsageError on bad arguments. */
 export async function pathsCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -20,8 +17,7 @@ export async function pathsCommand(argv: string[]): Promise<void> {
     },
   });
   const fail = (message: string): never => {
-    process.stderr.write(`switchboard paths: ${message}\n${USAGE}\n`);
-    process.exit(2);
+    throw new UsageError(message);
   };
   let model: ReturnType<typeof replyWindowModel> | ReturnType<typeof threadingModel> | undefined;
   if (values.machine === 'reply-window') {
