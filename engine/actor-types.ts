@@ -15,13 +15,15 @@ export interface ActorTypeContext {
 
 /** The built-in actor types. */
 export function builtinActorTypes(ctx: ActorTypeContext): ActorType[] {
+  const routing = ctx.routing ?? new RoutingConfigHolder();
   return [
     // The runtime's reference actor (tests, benchmarks, demo).
     { name: 'counter', machine: counterMachine },
-    // Conversations: conversation, history pages, contacts, identity index.
-    ...conversationActorTypes(ctx.conversation),
+    // Conversations: conversation, history pages, contacts, identity index. Without an explicit
+    // config they read the routing file's `conversations` section, so applying a file reaches them.
+    ...conversationActorTypes(ctx.conversation ?? routing.conversation),
     // Routing: agent, queue and interaction actors.
-    ...routingActorTypes(ctx.routing ?? new RoutingConfigHolder()),
+    ...routingActorTypes(routing),
   ];
 }
 

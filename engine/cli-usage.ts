@@ -17,7 +17,6 @@ options:
   --partitions <n>         number of partitions (default 16)
   --virtual-clock          run in virtual time; POST /admin/clock/advance moves it
   --routing <file>         apply (and validate) this routing file at start
-  --default-region <CC>    country (ISO 3166-1 alpha-2, e.g. US) of phone numbers written without a country code
   --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info, or $SWITCHBOARD_LOG_LEVEL)
   --pretty                 human-readable logs (development)
   -h, --help               this text

@@ -84,7 +84,8 @@ export async function demoCommand(argv: string[]): Promise<void> {
     return (await res.json()) as Json;
   };
   const waitFor = async <T>(what: string, pick: () => T | undefined): Promise<T> => {
-    for (let i = 0; i < 500; i++) {
+    // Up to 30 s: on a loaded 2-core machine the engine may take seconds to route after a long advance.
+    for (let i = 0; i < 1500; i++) {
       const v = pick();
       if (v) return v;
       await new Promise((r) => setTimeout(r, 20));

@@ -2,21 +2,11 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logLevelArg, portArg, UsageError } from './cli-usage.js';
-import { type ConversationConfig, parseConversationConfig } from './config/conversation.js';
 import { createLogger } from './logger.js';
-import { isPhoneRegion } from './phone.js';
 import { startEngineNode, stopOnSignals } from './node.js';
 
 function fail(message: string): never {
   throw new UsageError(message);
-}
-
-/** The conversation config the flags describe (today only the phone region). */
-function conversationConfig(region: string | undefined): ConversationConfig | undefined {
-  if (region === undefined) return undefined;
-  if (!isPhoneRegion(region.toUpperCase()))
-    fail(`--default-region must be an ISO 3166-1 alpha-2 country code such as US or GB, got "${region}"`);
-  return parseConversationConfig({ phone: { defaultRegion: region } });
 }
 
 function int(value: string, name: string): number {
@@ -37,7 +27,6 @@ export async function engineCommand(argv: string[]): Promise<void> {
       partitions: { type: 'string' },
       'virtual-clock': { type: 'boolean', default: false },
       routing: { type: 'string' },
-      'default-region': { type: 'string' },
       'log-level': { type: 'string', default: process.env.SWITCHBOARD_LOG_LEVEL ?? 'info' },
       pretty: { type: 'boolean', default: false },
     },
@@ -50,7 +39,6 @@ export async function engineCommand(argv: string[]): Promise<void> {
     natsPort: values['nats-port'] ? portArg(values['nats-port'], '--nats-port') : undefined,
     partitions: values.partitions ? int(values.partitions, 'partitions') : undefined,
     virtualClock: values['virtual-clock'],
-    conversation: conversationConfig(values['default-region']),
   };
   const logger = createLogger({ level: logLevelArg(values['log-level']), pretty: values.pretty });
   const node = await startEngineNode({ ...options, logger });

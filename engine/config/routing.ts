@@ -7,6 +7,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from '
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ActorType } from '../../actors/types.js';
+import { ConversationConfigSchema, DEFAULT_CONVERSATION_CONFIG, type ConversationConfig } from './conversation.js';
 import { createAgentMachine } from '../../machines/agent.machine.js';
 import { createInteractionMachine } from '../../machines/interaction.machine.js';
 import { createQueueMachine } from '../../machines/queue.machine.js';
@@ -151,6 +152,8 @@ const FlowSchema = z
 /** The file an operator applies. */
 export const RoutingFileSchema = z
   .object({
+    /** The JSON Schema an editor validates the file with (ignored by the engine). */
+    $schema: z.string().optional(),
     skills: z.array(NotReserved(z.string().min(1))).default([]),
     queues: z.array(QueueSchema).default([]),
     agents: z.array(AgentSchema).default([]),
@@ -161,6 +164,8 @@ export const RoutingFileSchema = z
     cannedResponses: z
       .array(z.object({ id: Id, name: z.string().min(1), text: z.string().min(1).max(4_000) }).strict())
       .default([]),
+    /** Threading windows, reply-window policy overrides and content filters (new conversations read them). */
+    conversations: ConversationConfigSchema.optional(),
   })
   .strict();
 
@@ -272,6 +277,7 @@ export function parseRoutingConfig(input: unknown, version = 1): RoutingConfig {
  */
 export class RoutingConfigHolder implements RoutingDeps {
   #config: RoutingConfig = EMPTY_ROUTING_CONFIG;
+  #conversation: ConversationConfig = DEFAULT_CONVERSATION_CONFIG;
   #source: unknown = undefined;
   #path?: string;
 
@@ -281,6 +287,7 @@ export class RoutingConfigHolder implements RoutingDeps {
     else if (this.#path && existsSync(this.#path)) {
       const saved = JSON.parse(readFileSync(this.#path, 'utf8')) as { version: number; source: unknown };
       this.#config = parseRoutingConfig(saved.source, saved.version);
+      this.#conversation = conversationSection(saved.source);
       this.#source = saved.source;
     }
   }
@@ -291,12 +298,16 @@ export class RoutingConfigHolder implements RoutingDeps {
     if (this.#config.version === 0 && existsSync(path)) {
       const saved = JSON.parse(readFileSync(path, 'utf8')) as { version: number; source: unknown };
       this.#config = parseRoutingConfig(saved.source, saved.version);
+      this.#conversation = conversationSection(saved.source);
       this.#source = saved.source;
     }
   }
 
   /** The current resolved configuration. */
   readonly config = (): RoutingConfig => this.#config;
+
+  /** The `conversations` section of the current file (defaults when absent); read at each conversation's creation. */
+  readonly conversation = (): ConversationConfig => this.#conversation;
 
   /** The file as last applied (defaults not filled in). */
   get source(): unknown {
@@ -312,9 +323,16 @@ export class RoutingConfigHolder implements RoutingDeps {
       renameSync(`${this.#path}.tmp`, this.#path);
     }
     this.#config = next;
+    this.#conversation = conversationSection(input);
     this.#source = input;
     return next;
   }
+}
+
+/** The parsed `conversations` section of a file that already validated. */
+function conversationSection(source: unknown): ConversationConfig {
+  const section = (source as { conversations?: unknown } | null)?.conversations;
+  return section === undefined ? DEFAULT_CONVERSATION_CONFIG : ConversationConfigSchema.parse(section);
 }
 
 /** A routing actor type carries its holder so the engine's routing API finds the same one. */

@@ -46,7 +46,6 @@ describe('switchboard CLI', () => {
       [['paths', '--machine', 'reply-window', '--color'], 'switchboard paths: unknown option --color'],
       [['engine', '--data'], "switchboard engine: Option '--data <value>' argument missing"],
       [['engine', '--data', tempDir(), '--http', 'eighty'], 'switchboard engine: --http must be a port number'],
-      [['engine', '--data', tempDir(), '--default-region', 'Narnia'], 'switchboard engine: --default-region must be'],
       [['gateway', '--http', '8090'], 'switchboard gateway: --config <file> is required'],
       [['gateway', '--config', config], `switchboard gateway: --config ${config}: integrations.0.channel`],
       [['demo', '--log-level', 'loud'], 'switchboard demo: --log-level must be one of'],

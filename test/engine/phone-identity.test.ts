@@ -6,7 +6,6 @@
  */
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { parseConversationConfig } from '../../engine/config/conversation.js';
 import { createLogger } from '../../engine/logger.js';
 import { startEngineNode } from '../../engine/node.js';
 import { normalizePhone } from '../../engine/phone.js';
@@ -43,8 +42,6 @@ describe('phone identities', () => {
       natsUrl: nats.server.url,
       virtualClock: true,
       logger,
-      // National numbers are read as US ones, except on the UK SMS number.
-      conversation: parseConversationConfig({ phone: { defaultRegion: 'US', integrations: { 'sms:sms-uk': 'GB' } } }),
     });
     const sms = (id: string) => ({
       id,
@@ -156,6 +153,15 @@ describe('phone identities', () => {
       });
 
     try {
+      // National numbers are read as US ones, except on the UK SMS number.
+      const file = { conversations: { phone: { defaultRegion: 'us', integrations: { 'sms:sms-uk': 'GB' } } } };
+      expect((await call('PUT', '/admin/routing/config', file)).status).toBe(200);
+      const bad = await call('PUT', '/admin/routing/config', { conversations: { phone: { defaultRegion: 'Narnia' } } });
+      expect(bad).toMatchObject({
+        status: 422,
+        json: { error: { code: 'config_invalid', details: [{ path: 'conversations.phone.defaultRegion' }] } },
+      });
+
       // WhatsApp first: its contact owns +15551234567.
       const wa = await whatsapp('15551234567');
       const owner = await contactOf(wa);
