@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logLevelArg, portArg } from './cli-usage.js';
 import { createLogger } from './logger.js';
-import { startEngineNode, stopOnSignals } from './node.js';
-import { startDemoChannel, type DemoChannel } from './demo-channel.js';
-import { readServerSentEvents } from './sse-client.js';
+import type { DemoChannel } from './demo-channel.js';
 
 const HOUR = 3_600_000;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -49,6 +47,12 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const httpPort = portArg(values.http, '--http');
   const gatewayPort = portArg(values['gateway-http'], '--gateway-http');
   const logger = createLogger({ level: logLevelArg(values['log-level']) });
+  // The engine's code loads once the flags are known good, so a bad flag is answered at once.
+  const [{ startEngineNode, stopOnSignals }, { startDemoChannel }, { readServerSentEvents }] = await Promise.all([
+    import('./node.js'),
+    import('./demo-channel.js'),
+    import('./sse-client.js'),
+  ]);
   rmSync(values.data, { recursive: true, force: true });
   out('Switchboard demo — starting a single-node engine with its embedded nats-server (virtual clock)…');
   const node = await startEngineNode({

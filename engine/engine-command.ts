@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logLevelArg, portArg, UsageError } from './cli-usage.js';
 import { createLogger } from './logger.js';
-import { startEngineNode, stopOnSignals } from './node.js';
 
 function fail(message: string): never {
   throw new UsageError(message);
@@ -40,6 +39,8 @@ export async function engineCommand(argv: string[]): Promise<void> {
     partitions: values.partitions ? int(values.partitions, 'partitions') : undefined,
     virtualClock: values['virtual-clock'],
   };
+  // The engine's code loads once the flags are known good, so a bad flag is answered at once.
+  const { startEngineNode, stopOnSignals } = await import('./node.js');
   const logger = createLogger({ level: logLevelArg(values['log-level']), pretty: values.pretty });
   const node = await startEngineNode({ ...options, logger });
   stopOnSignals(logger, node.stop);

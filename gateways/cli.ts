@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isChannel, type Channel } from '../protocol/channels.js';
 import { GatewayConfigError, loadGatewayConfig, type GatewayConfig } from './config.js';
-import { startGateway } from './gateway.js';
 
 /** A command line that cannot run; the CLI prints its message and the usage (matched by name). */
 class UsageError extends Error {
@@ -47,6 +46,8 @@ export async function gatewayCommand(argv: string[]): Promise<void> {
     if (err instanceof GatewayConfigError) throw new UsageError(`--config ${err.message}`);
     throw err;
   }
+  // The gateway's code (HTTP, NATS, adapters) loads once the command line is known good.
+  const { startGateway } = await import('./gateway.js');
   const gateway = await startGateway({
     config,
     channels: channels as Channel[] | undefined,
