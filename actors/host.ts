@@ -91,6 +91,8 @@ export class ActorHost {
   #batch: BatchItem[] = [];
   #flushScheduled = false;
   #commits: Promise<unknown> = Promise.resolve();
+  /** Delivered events not yet resolved (queued, being applied, or waiting for their commit). */
+  #pending = 0;
   #sweep?: TimerHandle;
   #started = false;
   #fatal?: unknown;
@@ -155,8 +157,20 @@ export class ActorHost {
       }
       return Promise.reject(err);
     }
+    this.#pending++;
     return new Promise<DeliverResult>((resolve, reject) => {
-      act.queue.push({ envelope, timer: opts.timer, resolve, reject });
+      act.queue.push({
+        envelope,
+        timer: opts.timer,
+        resolve: (r) => {
+          this.#pending--;
+          resolve(r);
+        },
+        reject: (e) => {
+          this.#pending--;
+          reject(e);
+        },
+      });
       if (!act.running) this.#drain(act);
     });
   }
@@ -197,6 +211,25 @@ export class ActorHost {
   /** Outbox rows waiting to be relayed. */
   get outboxSize(): number {
     return this.store.outboxSize;
+  }
+
+  /**
+   * True when nothing is in flight in this host: no delivered event is queued, being applied or
+   * waiting for its commit, and the outbox is empty with no relay pass running.
+   */
+  get quiescent(): boolean {
+    return this.#pending === 0 && this.#batch.length === 0 && this.#relay.idle;
+  }
+
+  /** Delivered events not yet resolved: queued, being applied, or waiting for their commit. */
+  get pendingEvents(): number {
+    return this.#pending;
+  }
+
+  /** Moves whenever the host resolves an event, commits or relays an effect (to tell "still" from "quiet for now"). */
+  get progress(): number {
+    const s = this.stats;
+    return s.applied + s.duplicates + s.stale + s.rejected + s.commits + this.#relay.published;
   }
 
   /** Passivates every idle actor whose last use is older than `idleMs`; returns how many. */

@@ -1,6 +1,13 @@
 /** The durable virtual-actor runtime. */
 export { ActorHost, type ActorHostOptions } from './host.js';
-export { ManualClock, SystemClock, type Clock, type TimerHandle } from './clock.js';
+export {
+  DEFAULT_VIRTUAL_START_MS,
+  ManualClock,
+  SystemClock,
+  type Clock,
+  type Settle,
+  type TimerHandle,
+} from './clock.js';
 export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
 export { TerminalError, RetryableError, UnknownActorTypeError } from './errors.js';
 export type { ActorType, Bus, DeliverResult } from './types.js';

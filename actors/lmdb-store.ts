@@ -1,7 +1,8 @@
 /**
  * The one file that touches LMDB. An actor store keeps, in one environment:
  * snapshots by actor, durable timers by due time (plus an index by actor for cancel), the
- * transactional outbox in commit order, and the ids of applied events for dedupe.
+ * transactional outbox in commit order, the ids of applied events for dedupe, and the latest clock
+ * time anything was committed at (so a virtual clock resumes from it after a restart).
  * Values are encoded before a transaction opens, so nothing inside a transaction can throw:
  * lmdb-js does not roll back an async transaction whose callback throws.
  * Inside a transaction callback, put/remove apply at once; their promises only mirror the
@@ -57,6 +58,8 @@ export interface LmdbStoreOptions {
 
 type TimerKey = [number, string, string, string];
 
+const CLOCK_KEY = 'clock';
+
 /** The LMDB-backed store of the actor host. */
 export class LmdbStore {
   readonly #root: RootDatabase;
@@ -66,7 +69,10 @@ export class LmdbStore {
   readonly #outbox: Database<Buffer, number>;
   readonly #seen: Database<number, string>;
   readonly #seenByTime: Database<string, [number, string]>;
+  readonly #meta: Database<number, string>;
   #seq: number;
+  /** The latest clock time committed (0 when nothing was). */
+  #clockAt: number;
   #outboxCount: number;
 
   private constructor(root: RootDatabase) {
@@ -77,6 +83,8 @@ export class LmdbStore {
     this.#outbox = root.openDB({ name: 'outbox', encoding: 'binary' });
     this.#seen = root.openDB({ name: 'seen', encoding: 'ordered-binary' });
     this.#seenByTime = root.openDB({ name: 'seen-by-time', encoding: 'ordered-binary' });
+    this.#meta = root.openDB({ name: 'meta', encoding: 'ordered-binary' });
+    this.#clockAt = this.#meta.get(CLOCK_KEY) ?? 0;
     let last = 0;
     for (const key of this.#outbox.getKeys({ reverse: true, limit: 1 })) last = key as number;
     this.#seq = last;
@@ -121,7 +129,10 @@ export class LmdbStore {
       for (const o of w.outbox) rows.push([++this.#seq, Buffer.from(encodeOutbox(o))]);
     }
     this.#outboxCount += rows.length;
+    let clockAt: number | undefined;
+    for (const w of writes) if (w.at > this.#clockAt) this.#clockAt = clockAt = w.at;
     return this.#root.transaction(() => {
+      if (clockAt !== undefined) void this.#meta.put(CLOCK_KEY, clockAt);
       for (const w of writes) {
         void this.#snapshots.put([w.ref.type, w.ref.key], Buffer.from(w.snapshot));
         for (const d of w.timerDeletes) {
@@ -137,6 +148,20 @@ export class LmdbStore {
       }
       for (const [seq, value] of rows) void this.#outbox.put(seq, value);
       return true;
+    });
+  }
+
+  /** The latest clock time an event (or `saveClockTime`) was committed at, if any. */
+  get clockTime(): number | undefined {
+    return this.#clockAt > 0 ? this.#clockAt : undefined;
+  }
+
+  /** Records that the clock reached `at` (a virtual clock moved with no event); resolves once committed. */
+  async saveClockTime(at: number): Promise<void> {
+    if (!(at > this.#clockAt)) return;
+    this.#clockAt = at;
+    await this.#root.transaction(() => {
+      void this.#meta.put(CLOCK_KEY, at);
     });
   }
 

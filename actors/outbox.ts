@@ -56,6 +56,11 @@ export class OutboxRelay {
     });
   }
 
+  /** True when the outbox is empty and no relay pass is running. */
+  get idle(): boolean {
+    return this.#running === undefined && this.#store.outboxSize === 0;
+  }
+
   /** Resolves when the outbox is empty (or the relay is stopped / has no bus). */
   drained(): Promise<void> {
     if (!this.#bus || this.#stopped || (this.#store.outboxSize === 0 && !this.#running)) return Promise.resolve();

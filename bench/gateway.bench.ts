@@ -19,6 +19,7 @@ import { startGateway } from '../gateways/gateway.js';
 import { inboundEnvelope } from '../gateways/publisher.js';
 import { STREAMS, subjects } from '../protocol/subjects.js';
 import { encode } from '../protocol/wire.js';
+import { appendSamples, percentile } from './samples.js';
 
 const SECONDS = Number(process.argv[2] ?? 8);
 const CONCURRENCY = 50;
@@ -84,10 +85,6 @@ const LABELS = {
   floor: 'floor: acked JetStream publish only, 50 in flight, no HTTP',
 };
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 const root = mkdtempSync(join(tmpdir(), 'sb-gw-bench-'));
 const nats = await startNatsServer({ dir: join(root, 'nats') });
 const admin = await connectNats(nats.url, 'bench-admin');
@@ -124,7 +121,7 @@ for (let round = 0; round < 2; round++) {
     const t = totals[kind];
     t.ok += r.ok;
     t.other += r.other;
-    t.lat.push(...r.lat);
+    appendSamples(t.lat, r.lat);
     t.s += SECONDS;
   }
 }
@@ -167,7 +164,7 @@ const stored = (await jsm.streams.info(STREAMS.actors.name)).state.messages - fl
 const rows = (['bare', 'gateway', 'floor'] as const).map((k) => {
   const t = k === 'floor' ? { ...floor, other: 0 } : totals[k];
   const sorted = t.lat.sort((a, b) => a - b);
-  return { k, rps: t.ok / t.s, p50: pct(sorted, 50), p99: pct(sorted, 99), other: t.other };
+  return { k, rps: t.ok / t.s, p50: percentile(sorted, 50), p99: percentile(sorted, 99), other: t.other };
 });
 const out = [
   `gateway bench: ${CONCURRENCY} concurrent clients, ${SECONDS}s x 2 per target, Node ${process.version}`,

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NatsConnection } from 'nats';
+import type { JetStreamManager, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { ActorHost } from '../actors/host.js';
 import { ManualClock, SystemClock, type Clock } from '../actors/clock.js';
@@ -13,6 +13,7 @@ import type { ActorType } from '../actors/types.js';
 import { DEFAULT_PARTITIONS } from '../protocol/partition.js';
 import { JetStreamBus, PartitionConsumer, connectNats, ensureStreams } from './nats-bus.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server.js';
+import { waitQuiescent } from './quiescence.js';
 
 export interface EngineOptions {
   /** Data directory: LMDB lives in `<data>/lmdb`, the embedded nats-server in `<data>/nats`. */
@@ -34,6 +35,8 @@ export interface EngineOptions {
   readonly readyOutboxThreshold?: number;
   /** Skip fsync (benchmarks only). */
   readonly noSync?: boolean;
+  /** How long a virtual-clock advance waits for quiescence after a timer (wall-clock ms). */
+  readonly settleTimeoutMs?: number;
 }
 
 export const DEFAULT_READY_OUTBOX_THRESHOLD = 10_000;
@@ -49,6 +52,9 @@ export class Engine {
   #store!: LmdbStore;
   #nats?: NatsServerHandle;
   #consumers: PartitionConsumer[] = [];
+  #jsm?: JetStreamManager;
+  /** The host's progress counter when quiescence was last confirmed during a virtual-clock move. */
+  #quietAt?: number;
   #stopping?: Promise<void>;
   #consuming = false;
 
@@ -75,10 +81,15 @@ export class Engine {
     }
     this.nc = await connectNats(this.natsUrl, 'switchboard-engine');
     const jsm = await this.nc.jetstreamManager();
+    this.#jsm = jsm;
     await ensureStreams(jsm);
     const js = this.nc.jetstream();
 
     this.#store = LmdbStore.open(join(dataDir, 'lmdb'), { noSync: this.options.noSync });
+    // Virtual time resumes where it was last committed, so timers stored before a restart come
+    // due after the time still left to them, not after the gap back to the clock's start.
+    const resumeAt = this.#store.clockTime;
+    if (this.virtualClock && resumeAt !== undefined) this.virtualClock.restore(resumeAt);
     this.host = new ActorHost({
       store: this.#store,
       clock: this.clock,
@@ -98,7 +109,59 @@ export class Engine {
     );
     await Promise.all(this.#consumers.map((c) => c.start()));
     this.#consuming = true;
-    this.log.info({ partitions: owned.length, dataDir, virtualClock: !!this.virtualClock }, 'engine consuming');
+    // Causal virtual time: between two timers, whatever the first caused settles (quiescence.ts).
+    this.virtualClock?.settleWith((cause) => this.#settleStep(cause));
+    this.log.info(
+      {
+        partitions: owned.length,
+        dataDir,
+        virtualClock: !!this.virtualClock,
+        ...(this.virtualClock ? { now: new Date(this.clock.now()).toISOString() } : {}),
+      },
+      'engine consuming',
+    );
+  }
+
+  /**
+   * Resolves once nothing this engine, its outbox, NATS or a running gateway holds is in flight
+   * (quiescence.ts); rejects with SettleTimeoutError after `settleTimeoutMs`.
+   */
+  settle(): Promise<void> {
+    if (!this.#jsm) return Promise.reject(new Error('the engine is not started'));
+    return waitQuiescent({
+      host: this.host,
+      jsm: this.#jsm,
+      consumers: () => this.#consumers,
+      timeoutMs: this.options.settleTimeoutMs,
+    });
+  }
+
+  /**
+   * A virtual clock's step: a full check at the start of a move (a message published just before
+   * it must land first); after a timer whose firing changed nothing here (the passivation sweep),
+   * the quiescence confirmed before it still holds, so NATS is not asked again.
+   */
+  async #settleStep(cause: 'move' | 'timer'): Promise<void> {
+    const consumersIdle = this.#consumers.every((c) => c.inflight === 0);
+    if (cause === 'timer' && this.#quietAt === this.host.progress && this.host.quiescent && consumersIdle) return;
+    await this.settle();
+    this.#quietAt = this.host.progress;
+  }
+
+  /**
+   * Moves virtual time forward by `ms`: timers fire in due order, each one's consequences settle
+   * before the next, and the new "now" is committed to the data dir. Resolves with the new now.
+   */
+  async advanceClock(ms: number): Promise<number> {
+    const clock = this.virtualClock;
+    if (!clock) throw new TypeError('this engine runs on the system clock; start it with a virtual clock to advance');
+    try {
+      await clock.advance(ms);
+    } finally {
+      // Also when a settle timed out: time moved as far as the last timer that fired.
+      await this.#store.saveClockTime(clock.now());
+    }
+    return clock.now();
   }
 
   /** Readiness: consuming, and the outbox drained below the threshold. */
@@ -125,9 +188,11 @@ export class Engine {
   async #stop(): Promise<void> {
     this.log.info('engine stopping');
     this.#consuming = false;
+    this.virtualClock?.settleWith(undefined);
     await Promise.all(this.#consumers.map((c) => c.stop()));
     await this.host?.stop();
     await this.nc?.drain().catch(() => undefined);
+    if (this.virtualClock) await this.#store?.saveClockTime(this.clock.now());
     await this.#store?.close();
     await this.#nats?.stop();
     this.log.info('engine stopped');

@@ -25,7 +25,8 @@ const TransferBody = z
   .object({ queueId: z.string().min(1).optional(), agentId: z.string().min(1).optional() })
   .strict()
   .refine((b) => !!b.queueId !== !!b.agentId, 'give exactly one of queueId or agentId');
-const WrapupBody = z.object({ code: z.string().min(1) }).strict();
+// A missing code is not a schema error: the route answers `wrapup_code_required` with the codes to use.
+const WrapupBody = z.object({ code: z.string().nullish() }).strict();
 const SendBody = z
   .object({
     requestId: z
@@ -66,14 +67,19 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   presence_invalid: 422,
   reason_invalid: 422,
   wrapup_code_invalid: 422,
+  wrapup_code_required: 422,
   transfer_target_invalid: 422,
   text_required: 422,
 };
 
-async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const raw = await c.req.json().catch(() => {
-    throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
-  });
+async function body<T>(c: Context, schema: z.ZodType<T>, opts: { emptyIsObject?: boolean } = {}): Promise<T> {
+  const text = opts.emptyIsObject ? await c.req.text() : undefined;
+  const raw =
+    text !== undefined && text.trim() === ''
+      ? {}
+      : await c.req.json().catch(() => {
+          throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
+        });
   const r = schema.safeParse(raw ?? {});
   if (!r.success) {
     const first = r.error.issues[0]!;
@@ -120,6 +126,19 @@ export function agentRoutes(engine: Engine): Hono {
     engine.host.send({ type: 'agent', key: id }, event, requestId(c, `${id}:${event.type}`));
   const state = (id: string): AgentContext | undefined =>
     engine.host.read({ type: 'agent', key: id })?.context as AgentContext | undefined;
+  /** The refusal of a wrap-up without a code, naming the queue's wrap-up mode and the codes to choose from. */
+  const wrapupCodeRequired = (id: string, interactionId: string): ApiError => {
+    const s = state(id);
+    const queueId = s?.interactions[interactionId]?.queueId ?? s?.pendingWrapups[interactionId]?.queueId;
+    const cfg = holder().config();
+    const queue = queueId !== undefined && Object.hasOwn(cfg.queues, queueId) ? cfg.queues[queueId] : undefined;
+    const codes = cfg.wrapupCodes.join(', ');
+    const message =
+      queue?.acw.mode === 'mandatory'
+        ? `wrap-up of interaction ${interactionId} is mandatory in queue ${queue.id}: send {"code": "<code>"} with one of: ${codes}`
+        : `a wrap-up needs a code: send {"code": "<code>"} with one of: ${codes}`;
+    return new ApiError(422, 'wrapup_code_required', message);
+  };
   const connected = (id: string, interactionId: string) => {
     const s = state(id);
     const it = s && own(s.interactions, interactionId);
@@ -181,15 +200,11 @@ export function agentRoutes(engine: Engine): Hono {
   );
   app.post('/agents/:agentId/interactions/:interactionId/wrapup', async (c) => {
     const id = agentId(c);
-    const b = await body(c, WrapupBody);
-    return answer(
-      c,
-      await toAgent(c, id, {
-        type: 'agent.wrapup_submitted',
-        interactionId: c.req.param('interactionId'),
-        code: b.code,
-      }),
-    );
+    const interactionId = c.req.param('interactionId');
+    // No body, `{}`, `{"code": ""}` and `{"code": null}` all mean "no code".
+    const b = await body(c, WrapupBody, { emptyIsObject: true });
+    if (!b.code) throw wrapupCodeRequired(id, interactionId);
+    return answer(c, await toAgent(c, id, { type: 'agent.wrapup_submitted', interactionId, code: b.code }));
   });
   app.post('/agents/:agentId/interactions/:interactionId/transfer', async (c) => {
     const id = agentId(c);

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Engine } from '../engine.js';
+import { SettleTimeoutError } from '../quiescence.js';
 import { ApiError } from './errors.js';
 
 const AdvanceBody = z.object({
@@ -36,7 +37,16 @@ export function healthRoutes(engine: Engine): Hono {
         'send {"ms": <non-negative integer of milliseconds>}',
         parsed.error.issues,
       );
-    await clock.advance(parsed.data.ms);
+    try {
+      await engine.advanceClock(parsed.data.ms);
+    } catch (err) {
+      if (!(err instanceof SettleTimeoutError)) throw err;
+      const at = new Date(clock.now()).toISOString();
+      throw new ApiError(503, 'clock_not_settled', `${err.message} (virtual time stopped at ${at})`, {
+        now: clock.now(),
+        busy: err.busy,
+      });
+    }
     return c.json({ now: clock.now() });
   });
   app.get('/admin/actors/:type/:key', (c) => {

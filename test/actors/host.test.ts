@@ -121,6 +121,31 @@ describe('ActorHost', () => {
     await store.close();
   });
 
+  it('commits the clock time with each event, so a store reopened after a crash knows the last committed now', async () => {
+    const start = Date.UTC(2026, 2, 1);
+    const path = join(root, 'clock');
+    const clock = new ManualClock(start);
+    const { host, store } = makeHost(path, clock);
+    expect(store.clockTime).toBeUndefined();
+    const ref = { type: 'counter', key: 'c' };
+    await host.deliver({ id: 'r', to: ref, event: { type: 'reminder.requested', delayMs: HOUR } });
+    await clock.advance(HOUR); // the reminder fires and commits at start + 1 h
+    await clock.advance(HOUR); // nothing commits: only a saveClockTime would record this hour
+    expect(host.read(ref)?.context.fired).toBe(1);
+    // No graceful stop: what is on disk is what the commits wrote.
+    await store.flushed();
+    const reopened = LmdbStore.open(path);
+    expect(reopened.clockTime).toBe(start + HOUR);
+    await reopened.saveClockTime(start + 2 * HOUR);
+    await reopened.saveClockTime(start); // never backwards
+    await reopened.close();
+    const again = LmdbStore.open(path);
+    expect(again.clockTime).toBe(start + 2 * HOUR);
+    await again.close();
+    await host.stop();
+    await store.close();
+  });
+
   it('fires an overdue timer once, immediately, after a restart', async () => {
     const start = Date.UTC(2026, 2, 1);
     const path = join(root, 'h');

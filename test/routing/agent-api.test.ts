@@ -114,4 +114,27 @@ describe('agent API refusals are JSON with a reason code', () => {
       { id: 'hello', name: 'Greeting', text: 'Hello {{name}}, how can I help?' },
     ]);
   });
+
+  it('answers a mandatory wrap-up without a code with wrapup_code_required and the codes to choose from', async () => {
+    const call = await api();
+    await call('POST', '/agents/ana/login');
+    await h.send('interaction', 'i1', opened('i1', 'hello'));
+    const offer = (await call('GET', '/agents/ana')).json.offers[0];
+    await call('POST', `/agents/ana/offers/${offer.offerId}/accept`);
+    expect(await call('POST', '/agents/ana/interactions/i1/end')).toMatchObject({ status: 200 });
+    expect(h.agent('ana').interactions.i1).toMatchObject({ stage: 'wrapup', queueId: 'support' });
+
+    for (const noCode of [{}, '', { code: '' }, { code: null }]) {
+      const r = await call('POST', '/agents/ana/interactions/i1/wrapup', noCode);
+      expect(r.status).toBe(422);
+      expect(r.json.error.code).toBe('wrapup_code_required');
+      expect(r.json.error.message).toMatch(/mandatory in queue support.*one of: .*Processed/);
+    }
+    expect(h.agent('ana').interactions.i1).toMatchObject({ stage: 'wrapup' });
+    expect(await call('POST', '/agents/ana/interactions/i1/wrapup', { code: 'Processed' })).toMatchObject({
+      status: 200,
+      json: { ok: true, code: 'Processed' },
+    });
+    expect(h.agent('ana').interactions.i1).toBeUndefined();
+  });
 });
