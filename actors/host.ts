@@ -302,7 +302,8 @@ export class ActorHost {
   }
 
   #revive(type: ActorType, ref: ActorRef, bytes: Uint8Array): AnyMachineSnapshot {
-    const persisted = decode(bytes);
+    const stored = decode(bytes);
+    const persisted = type.upgrade ? type.upgrade(stored) : stored;
     return createActor(type.machine, { snapshot: persisted as never, input: type.input?.(ref.key) }).getSnapshot();
   }
 

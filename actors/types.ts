@@ -13,6 +13,8 @@ export interface ActorType<M extends AnyStateMachine = AnyStateMachine> {
   readonly name: string;
   readonly machine: M;
   readonly input?: (key: string) => InputFrom<M>;
+  /** Maps a stored snapshot of an earlier machine shape to this machine's (identity when absent). */
+  readonly upgrade?: (persisted: unknown) => unknown;
 }
 
 /** What happened to one delivered envelope. */

@@ -1,9 +1,10 @@
 /**
- * Reads history from the page actors: one conversation in sequence order, or a contact's
- * conversations merged by time with a cursor that remembers each conversation's position.
+ * Reads history from the page actors: one conversation in its listing order (customer messages by
+ * the platform's timestamp), or a contact's conversations merged by time with a cursor that
+ * remembers each conversation's position.
  */
 import type { ActorHost } from '../actors/host.js';
-import { HISTORY_PAGE_SIZE, historyKey, pageOf } from '../machines/conversation-ids.js';
+import { historyKey, pageOf } from '../machines/conversation-ids.js';
 import type { HistoryEntry } from '../machines/history.machine.js';
 
 /** A history entry with the conversation it belongs to. */
@@ -15,20 +16,14 @@ function page(host: ActorHost, conversationKey: string, n: number): Record<numbe
 }
 
 /**
- * Entries `from`… of a conversation, at most `limit`, in order. Stops at a gap (an append still
- * on its way through NATS) so a reader never skips an entry that is about to appear.
+ * Entries of a conversation in sequence (arrival) order, from the first one to the first gap (an
+ * append still on its way through NATS), so a reader never skips an entry about to appear.
  */
-export function conversationHistory(
-  host: ActorHost,
-  conversationKey: string,
-  from: number,
-  limit: number,
-  total: number,
-): HistoryEntry[] {
+function storedEntries(host: ActorHost, conversationKey: string, total: number): HistoryEntry[] {
   const out: HistoryEntry[] = [];
   let cached = -1;
   let entries: Record<number, HistoryEntry> = {};
-  for (let seq = from; seq < total && out.length < limit; seq++) {
+  for (let seq = 0; seq < total; seq++) {
     const p = pageOf(seq);
     if (p !== cached) {
       entries = page(host, conversationKey, p);
@@ -39,6 +34,47 @@ export function conversationHistory(
     out.push(e);
   }
   return out;
+}
+
+/**
+ * The order history is listed in. Platforms deliver webhooks out of order (Meta and LINE say so),
+ * so within an interaction customer messages are listed by the platform's timestamp, arrival
+ * order breaking ties (WhatsApp's timestamps are whole seconds); each takes one of the places
+ * customer messages hold, while agents' and bots' messages and the interaction markers, stamped
+ * by the engine's clock and not the platform's, keep theirs. Clocks are never compared across
+ * sources, and no message moves into another interaction.
+ */
+export function listingOrder(entries: readonly HistoryEntry[]): HistoryEntry[] {
+  const groups = new Map<string, number[]>();
+  entries.forEach((e, i) => {
+    if (e.direction !== 'inbound' || e.interactionId === undefined) return;
+    const places = groups.get(e.interactionId);
+    if (places) places.push(i);
+    else groups.set(e.interactionId, [i]);
+  });
+  const out = [...entries];
+  for (const places of groups.values()) {
+    const sorted = places.map((i) => entries[i]!).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    places.forEach((place, k) => {
+      out[place] = sorted[k]!;
+    });
+  }
+  return out;
+}
+
+/**
+ * A conversation's listing (`listingOrder`) from position `from`, at most `limit` entries. A
+ * position is an entry's place in the listing: the same as its sequence number unless a customer
+ * message arrived after one it was sent before. Reads the whole conversation to order it.
+ */
+export function conversationHistory(
+  host: ActorHost,
+  conversationKey: string,
+  from: number,
+  limit: number,
+  total: number,
+): HistoryEntry[] {
+  return listingOrder(storedEntries(host, conversationKey, total)).slice(from, from + limit);
 }
 
 /** Where each conversation's next unread entry is. */
@@ -62,23 +98,20 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
-/** A contact's history across its conversations, merged by time (ties in conversation order). */
+/**
+ * A contact's history across its conversations, merged by time (ties in conversation order);
+ * each conversation in its listing order, the cursor holding each one's next position.
+ */
 export function contactHistory(host: ActorHost, conversationKeys: readonly string[], cursor: Cursor, limit: number) {
   const positions: Cursor = { ...cursor };
-  const totals = new Map<string, number>();
-  const buffers = new Map<string, HistoryEntry[]>();
+  const listings = new Map<string, HistoryEntry[]>();
   for (const key of conversationKeys) {
     const snap = host.read({ type: 'conversation', key });
-    totals.set(key, (snap?.context as { seq?: number } | undefined)?.seq ?? 0);
+    const total = (snap?.context as { seq?: number } | undefined)?.seq ?? 0;
+    listings.set(key, listingOrder(storedEntries(host, key, total)));
     positions[key] ??= 0;
-    buffers.set(key, []);
   }
-  const peek = (key: string): HistoryEntry | undefined => {
-    const buf = buffers.get(key)!;
-    if (buf.length === 0)
-      buf.push(...conversationHistory(host, key, positions[key]!, HISTORY_PAGE_SIZE, totals.get(key)!));
-    return buf[0];
-  };
+  const peek = (key: string): HistoryEntry | undefined => listings.get(key)![positions[key]!];
   const entries: ContactHistoryEntry[] = [];
   while (entries.length < limit) {
     let best: string | undefined;
@@ -87,9 +120,8 @@ export function contactHistory(host: ActorHost, conversationKeys: readonly strin
       if (e && (best === undefined || e.at < peek(best)!.at)) best = key;
     }
     if (best === undefined) break;
-    const e = buffers.get(best)!.shift()!;
-    positions[best] = e.seq + 1;
-    entries.push({ ...e, conversationKey: best });
+    entries.push({ ...peek(best)!, conversationKey: best });
+    positions[best]!++;
   }
   const more = conversationKeys.some((k) => peek(k) !== undefined);
   return { entries, positions, more };

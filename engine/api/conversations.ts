@@ -129,8 +129,9 @@ export function conversationRoutes(engine: Engine): Hono {
     if (!snap) throw new ApiError(404, 'conversation_not_found', `no conversation "${ref.key}" exists yet`);
     const total = (snap.context as { seq: number }).seq;
     const entries = conversationHistory(engine.host, ref.key, q.data.from, q.data.limit, total);
-    const last = entries.at(-1);
-    const next = last && last.seq + 1 < total ? last.seq + 1 : null;
+    // Positions, not sequence numbers: a late customer message is listed where it was sent.
+    const after = q.data.from + entries.length;
+    const next = entries.length > 0 && after < total ? after : null;
     return c.json({ conversationKey: ref.key, total, entries, next });
   });
 

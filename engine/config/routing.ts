@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { ActorType } from '../../actors/types.js';
 import { ConversationConfigSchema, DEFAULT_CONVERSATION_CONFIG, type ConversationConfig } from './conversation.js';
 import { createAgentMachine } from '../../machines/agent.machine.js';
-import { createInteractionMachine } from '../../machines/interaction.machine.js';
+import { createInteractionMachine, upgradeInteractionSnapshot } from '../../machines/interaction.machine.js';
 import { createQueueMachine } from '../../machines/queue.machine.js';
 import {
   DEFAULT_AFFINITY_TIMEOUT_SECONDS,
@@ -347,6 +347,7 @@ export function routingActorTypes(deps: RoutingDeps): RoutingActorType[] {
       name: 'interaction',
       machine: createInteractionMachine(deps),
       input: (key: string) => ({ interactionId: key }),
+      upgrade: upgradeInteractionSnapshot,
       routing: deps,
     },
   ] as RoutingActorType[];

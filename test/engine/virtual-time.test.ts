@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { interactionStage } from '../../machines/interaction.machine.js';
 import { tempDir } from '../support/tmp.js';
 import { type Call, until, whatsappStack } from '../support/whatsapp-stack.js';
 
@@ -54,13 +55,14 @@ async function affinityScenario(s: Stack, pass61s: (offerAt: number) => Promise<
   await s.engine.settle();
 
   const agent = (await call('GET', '/agents/ana')).json;
-  const interaction = (await call('GET', `/admin/actors/interaction/${interactionId}`)).json.snapshot.context;
+  const snapshot = (await call('GET', `/admin/actors/interaction/${interactionId}`)).json.snapshot;
+  const interaction = snapshot.context;
   const queue = (await call('GET', '/admin/queues/support')).json;
   return {
     presence: agent.presence,
     offers: agent.offers.map((o: Record<string, any>) => ({ interactionId: o.interactionId, direct: o.direct })),
     stats: agent.stats,
-    interaction: { stage: interaction.stage, fallback: interaction.fallback?.reason },
+    interaction: { stage: interactionStage(snapshot), fallback: interaction.fallback?.reason },
     queue: { waiting: queue.waiting, offering: queue.offering },
   };
 }

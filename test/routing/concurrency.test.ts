@@ -13,7 +13,7 @@ import { Engine } from '../../engine/engine.js';
 import { createLogger } from '../../engine/logger.js';
 import { connectNats, publishEnvelope } from '../../engine/nats-bus.js';
 import type { AgentContext } from '../../machines/agent-logic.js';
-import type { InteractionContext } from '../../machines/interaction-logic.js';
+import { interactionStage } from '../../machines/interaction.machine.js';
 import type { QueueContext } from '../../machines/queue.machine.js';
 import type { ActorEvent, Envelope } from '../../protocol/actor.js';
 import { partitionOf } from '../../protocol/partition.js';
@@ -218,7 +218,7 @@ describe('routing under random concurrency over NATS', () => {
       for (const e of q.waiting) waitingIn.set(e.interactionId, (waitingIn.get(e.interactionId) ?? 0) + 1);
     const tally = { connected: 0, waiting: 0, abandoned: 0 };
     for (const iid of ids) {
-      const it = engine.host.read({ type: 'interaction', key: iid })?.context as InteractionContext;
+      const it = { stage: interactionStage(engine.host.read({ type: 'interaction', key: iid })!) };
       const conv = engine.host.read({ type: 'conversation', key: `web:site:${iid}` })?.context as
         | { connected: number }
         | undefined;

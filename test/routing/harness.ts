@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { ActorHost, LmdbStore, ManualClock } from '../../actors/index.js';
 import type { Bus } from '../../actors/types.js';
 import { RoutingConfigHolder, routingActorTypes, type RoutingFile } from '../../engine/config/routing.js';
+import {
+  interactionStage,
+  type InteractionContext,
+  type InteractionStage,
+} from '../../machines/interaction.machine.js';
 import type { ActorEvent, Envelope } from '../../protocol/actor.js';
 import { decode } from '../../protocol/wire.js';
 import { tempDir } from '../support/tmp.js';
@@ -51,10 +56,10 @@ export class LoopbackBus implements Bus {
 }
 
 /** A routing test bed: host, clock, bus, config holder; `send` delivers and settles. */
-export async function routingHarness(file: RoutingFile, opts: { start?: number } = {}) {
+export async function routingHarness(file: RoutingFile, opts: { start?: number; lmdbPath?: string } = {}) {
   const clock = new ManualClock(opts.start);
   const bus = new LoopbackBus();
-  const store = LmdbStore.open(join(tempDir('sb-routing-'), 'lmdb'), { noSync: true });
+  const store = LmdbStore.open(opts.lmdbPath ?? join(tempDir('sb-routing-'), 'lmdb'), { noSync: true });
   const holder = new RoutingConfigHolder({ initial: file });
   const host = new ActorHost({ store, clock, bus });
   for (const t of routingActorTypes(holder)) host.register(t);
@@ -78,9 +83,11 @@ export async function routingHarness(file: RoutingFile, opts: { start?: number }
     agentState: (id: string) => host.read({ type: 'agent', key: id })?.value as string,
     queue: (id: string) =>
       host.read({ type: 'queue', key: id })?.context as import('../../machines/queue.machine.js').QueueContext,
-    interaction: (id: string) =>
-      host.read({ type: 'interaction', key: id })
-        ?.context as import('../../machines/interaction-logic.js').InteractionContext,
+    /** The interaction's context with its stage (its top-level state). */
+    interaction: (id: string) => {
+      const s = host.read({ type: 'interaction', key: id });
+      return (s && { ...s.context, stage: interactionStage(s) }) as InteractionContext & { stage: InteractionStage };
+    },
     advance: async (ms: number) => {
       await clock.advance(ms);
       await bus.settle();
