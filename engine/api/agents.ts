@@ -129,9 +129,9 @@ export function agentRoutes(engine: Engine): Hono {
   /** The refusal of a wrap-up without a code, naming the queue's wrap-up mode and the codes to choose from. */
   const wrapupCodeRequired = (id: string, interactionId: string): ApiError => {
     const s = state(id);
-    const queueId = s?.interactions[interactionId]?.queueId ?? s?.pendingWrapups[interactionId]?.queueId;
+    const queueId = s && (own(s.interactions, interactionId) ?? own(s.pendingWrapups, interactionId))?.queueId;
     const cfg = holder().config();
-    const queue = queueId !== undefined && Object.hasOwn(cfg.queues, queueId) ? cfg.queues[queueId] : undefined;
+    const queue = queueId !== undefined ? own(cfg.queues, queueId) : undefined;
     const codes = cfg.wrapupCodes.join(', ');
     const message =
       queue?.acw.mode === 'mandatory'
