@@ -1,5 +1,6 @@
 /** The actor types an engine node hosts. Each feature adds its types here. */
 import type { ActorType } from '../actors/types.js';
+import { accessMachine } from '../machines/access.machine.js';
 import { counterMachine } from '../machines/counter.machine.js';
 import { conversationActorTypes, type ConversationConfig } from './config/conversation.js';
 import { RoutingConfigHolder, routingActorTypes } from './config/routing.js';
@@ -24,6 +25,8 @@ export function builtinActorTypes(ctx: ActorTypeContext): ActorType[] {
     ...conversationActorTypes(ctx.conversation ?? routing.conversation),
     // Routing: agent, queue and interaction actors.
     ...routingActorTypes(routing),
+    // Security: which agents held each conversation (scopes agents' reads of its history).
+    { name: 'access', machine: accessMachine },
   ];
 }
 

@@ -16,10 +16,32 @@ options:
   --nats-port <port>       client port of the embedded nats-server (default: a free port)
   --partitions <n>         number of partitions (default 16)
   --virtual-clock          run in virtual time; POST /admin/clock/advance moves it
-  --routing <file>         apply (and validate) this routing file at start
+  --routing <file>         read this routing file and apply (and validate) it through the API at start
+  --host <addr>            bind address (default 127.0.0.1); anything else warns unless TLS is terminated in front
+  --secrets <file>         the secrets file (default <data>/secrets.json, created with a signing key when missing)
+  --config-dir <dir>       the only directory POST /admin/routing/config/file reads from
+  --token-ttl <s>          life of session tokens (default 3600)
+  --trust-proxy            take the caller's address and scheme from X-Forwarded-For / X-Forwarded-Proto
   --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info, or $SWITCHBOARD_LOG_LEVEL)
   --pretty                 human-readable logs (development)
   -h, --help               this text
+`,
+  auth: `usage: switchboard auth <action> (--secrets <file> | --data <dir>) [options]
+
+actions:
+  init                                   create the file with a token signing key (if missing)
+  add-key --id <id> --role <role>        create an API key (roles: admin, supervisor, gateway, monitor); prints it once
+          [--replace]                    give an existing id a new key (the old one stops working)
+  revoke-key --id <id>                   delete an API key
+  set-password --id <person id>          read a password from standard input (one line) and store its hash
+  remove-password --id <person id>       delete a person's password
+  rotate-signing-key [--activate-in <s>] [--keep <n>]
+                                         add a token signing key that signs from <s> seconds on (default 0;
+                                         give every node the file first in a cluster); keeps the newest <n> (3)
+  set-oidc --issuer <url> --audience <aud> --jwks-url <url> [--id-claim <claim>]
+                                         also accept an identity provider's tokens
+  list                                   ids, roles and key ids (no secrets)
+  -h, --help                             this text
 `,
   gateway: `usage: switchboard gateway --config <file> [options]
 start a channel gateway: platform webhooks in, NATS out; outbound delivery to the platforms
@@ -66,6 +88,7 @@ export const USAGE = `usage: switchboard <command> [options]
 
 commands:
   engine    start an engine node (an embedded nats-server unless --nats is given)
+  auth      manage API keys, passwords and token signing keys in the secrets file
   gateway   start a channel gateway
   demo      a single-node engine, a gateway and a scripted customer you can watch
   paths     model-based test paths generated from the conversation machines

@@ -3,6 +3,7 @@ import { COMMAND_USAGE, type CommandName, USAGE, usageProblem, wantsHelp } from 
 
 const commands: Record<CommandName, (argv: string[]) => Promise<void>> = {
   engine: async (argv) => (await import('./engine-command.js')).engineCommand(argv),
+  auth: async (argv) => (await import('./auth-command.js')).authCommand(argv),
   gateway: async (argv) => (await import('../gateways/cli.js')).gatewayCommand(argv),
   demo: async (argv) => (await import('./demo.js')).demoCommand(argv),
   paths: async (argv) => (await import('./paths-command.js')).pathsCommand(argv),

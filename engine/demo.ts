@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logLevelArg, portArg } from './cli-usage.js';
+import { runAuthCommand } from './auth-command.js';
 import { createLogger } from './logger.js';
 import type { DemoChannel } from './demo-channel.js';
 
@@ -54,6 +55,13 @@ export async function demoCommand(argv: string[]): Promise<void> {
     import('./sse-client.js'),
   ]);
   rmSync(values.data, { recursive: true, force: true });
+  // The operator's steps, as README shows them: an admin API key and a password for agent ana.
+  const secrets = ['--data', values.data];
+  const adminKey = (await runAuthCommand(['add-key', ...secrets, '--id', 'ops', '--role', 'admin'])).trim();
+  const password = 'ana-demo-password';
+  await runAuthCommand(['set-password', ...secrets, '--id', 'ana'], async () => password);
+  out(`Operator: switchboard auth add-key --data ${values.data} --id ops --role admin  → an admin key`);
+  out(`Operator: switchboard auth set-password --data ${values.data} --id ana  → ana can sign in`);
   out('Switchboard demo — starting a single-node engine with its embedded nats-server (virtual clock)…');
   const node = await startEngineNode({
     dataDir: values.data,
@@ -79,10 +87,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
 
   // biome-ignore lint/suspicious/noExplicitAny: the demo prints fields of the API's JSON answers as they come
   type Json = Record<string, any>;
-  const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
+  const call = async (method: string, path: string, body?: unknown, credential = adminKey): Promise<Json> => {
     const res = await fetch(base + path, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return (await res.json()) as Json;
@@ -112,27 +120,33 @@ export async function demoCommand(argv: string[]): Promise<void> {
     });
   };
 
-  out('1. Routing configuration applied: queue "support", agents ana and bob');
+  out('1. Routing configuration applied with the admin key: queue "support", agents ana and bob');
   await call('PUT', '/admin/routing/config', ROUTING);
-  await call('POST', '/agents/ana/login');
+  const session = await call('POST', '/auth/login', { id: 'ana', password });
+  if (!session.token) throw new Error(`demo: ana could not sign in: ${JSON.stringify(session.error)}`);
+  say('ana', `signs in (POST /auth/login → a session token for ${session.principal.role} ana)`);
+  const ana = async (method: string, path: string, body?: unknown) => call(method, path, body, session.token);
+  const refusedAsBob = await ana('POST', '/agents/bob/login');
+  say('ana', `tries to log bob in → refused: ${refusedAsBob.error?.code}`);
+  await ana('POST', '/agents/ana/login');
   say('ana', 'logs in (available)');
-  const feed = readServerSentEvents(`${base}/agents/ana/events`);
+  const feed = readServerSentEvents(`${base}/agents/ana/events`, { authorization: `Bearer ${session.token}` });
   await waitFor('agent feed', () => feed.events.find((e) => e.event === 'snapshot'));
 
   out('\n2. A customer writes on WhatsApp (a signed webhook into the gateway → JetStream → engine)');
   await channel.customerWrites('Hello, my order #1234 is late');
   const offer = await waitFor('offer', () => feed.events.find((e) => e.event === 'offer'));
   say('ana', `is offered interaction ${offer.data.interactionId}`);
-  const accepted = await call('POST', `/agents/ana/offers/${offer.data.offerId}/accept`);
+  const accepted = await ana('POST', `/agents/ana/offers/${offer.data.offerId}/accept`);
   const interactionId = accepted.interactionId as string;
   say('ana', 'accepts');
-  const sent = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, {
+  const sent = await ana('POST', `/agents/ana/interactions/${interactionId}/messages`, {
     cannedResponseId: 'greet',
     params: { name: 'Sam' },
   });
   say('ana', `replies with a canned response: ${sent.ok ? 'sent' : JSON.stringify(sent.error)}`);
   await channel.delivered(1);
-  await call('POST', `/agents/ana/interactions/${interactionId}/wrapup`, { code: 'Processed' });
+  await ana('POST', `/agents/ana/interactions/${interactionId}/wrapup`, { code: 'Processed' });
   say('ana', 'wraps up with code "Processed"');
   await settled();
 
@@ -145,20 +159,20 @@ export async function demoCommand(argv: string[]): Promise<void> {
     'ana',
     `is offered the same interaction first (last-agent affinity): ${offer2.data.interactionId === interactionId}`,
   );
-  await call('POST', `/agents/ana/offers/${offer2.data.offerId}/accept`);
+  await ana('POST', `/agents/ana/offers/${offer2.data.offerId}/accept`);
 
   await advance(25 * HOUR, "WhatsApp's 24 h customer-service window has closed");
-  const refused = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, {
+  const refused = await ana('POST', `/agents/ana/interactions/${interactionId}/messages`, {
     text: 'Your parcel ships tomorrow.',
   });
   say('ana', `tries free text → refused: ${refused.error?.code} (${refused.error?.message})`);
-  const template = await call('POST', `/agents/ana/interactions/${interactionId}/messages`, {
+  const template = await ana('POST', `/agents/ana/interactions/${interactionId}/messages`, {
     kind: 'template',
     template: { name: 'order_update', language: 'en', params: ['1234'] },
   });
   say('ana', `sends an approved template → ${template.ok ? 'accepted' : JSON.stringify(template.error)}`);
   await channel.delivered(2);
-  await call('POST', `/agents/ana/interactions/${interactionId}/wrapup`, { code: 'Need Follow Up' });
+  await ana('POST', `/agents/ana/interactions/${interactionId}/wrapup`, { code: 'Need Follow Up' });
   await settled();
 
   await advance(73 * HOUR, 'past the 72 h threading window');
@@ -168,10 +182,11 @@ export async function demoCommand(argv: string[]): Promise<void> {
   );
   say('ana', `is offered a NEW interaction ${offer3.data.interactionId}`);
 
-  const conv = await call('GET', `/conversations/${encodeURIComponent(channel.conversationKey)}`);
+  // Ana reads the history because she held this customer's interactions; bob would get 403.
+  const conv = await ana('GET', `/conversations/${encodeURIComponent(channel.conversationKey)}`);
   const contactId = conv.contactId ?? conv.conversation?.contactId;
-  const history = contactId ? await call('GET', `/contacts/${encodeURIComponent(contactId)}/history`) : conv;
-  out("\n3. The contact's history (GET /contacts/:id/history):");
+  const history = contactId ? await ana('GET', `/contacts/${encodeURIComponent(contactId)}/history`) : conv;
+  out("\n3. The contact's history, read by ana (GET /contacts/:id/history):");
   for (const e of (history.entries ?? []) as Json[]) {
     const when = new Date(e.at).toISOString().replace('T', ' ').slice(0, 16);
     const what = e.text ?? (e.template ? `[template ${e.template.name}]` : '');
@@ -183,8 +198,9 @@ export async function demoCommand(argv: string[]): Promise<void> {
 
   out(`\nDemo done. The engine keeps running: try
   curl -s ${base}/readyz
-  curl -s ${base}/admin/queues/support
-  curl -s ${base}/agents/ana
+  curl -s -H 'authorization: Bearer ${adminKey}' ${base}/admin/queues/support
+  curl -s -H 'authorization: Bearer ${adminKey}' ${base}/admin/audit
+  curl -s -XPOST ${base}/auth/login -H 'content-type: application/json' -d '{"id":"ana","password":"${password}"}'
 Ctrl-C stops everything.`);
   if (values.exit) await stopAll();
 }

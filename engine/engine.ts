@@ -11,6 +11,8 @@ import { ManualClock, SystemClock, type Clock } from '../actors/clock.js';
 import { LmdbStore } from '../actors/lmdb-store.js';
 import type { ActorType } from '../actors/types.js';
 import { DEFAULT_PARTITIONS } from '../protocol/partition.js';
+import { JetStreamAuditSink } from './auth/audit.js';
+import { Authority, type AuthOptions } from './auth/authority.js';
 import { JetStreamBus, PartitionConsumer, connectNats, ensureStreams } from './nats-bus.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server.js';
 import { waitQuiescent } from './quiescence.js';
@@ -35,6 +37,15 @@ export interface EngineOptions {
   readonly readyOutboxThreshold?: number;
   /** Skip fsync (benchmarks only). */
   readonly noSync?: boolean;
+  /**
+   * Credentials: the secrets file (default `<data>/secrets.json`, created with a signing key when
+   * missing), token life, sign-in limits; or a ready Authority (tests share one).
+   */
+  readonly auth?: Partial<AuthOptions> | Authority;
+  /** Trust X-Forwarded-For/-Proto from a reverse proxy (source addresses for limits and audit; secure cookies). */
+  readonly trustProxy?: boolean;
+  /** The only directory `POST /admin/routing/config/file` reads from (the route is refused without it). */
+  readonly configDir?: string;
   /** How long a virtual-clock advance waits for quiescence after a timer (wall-clock ms). */
   readonly settleTimeoutMs?: number;
 }
@@ -46,6 +57,8 @@ export class Engine {
   readonly options: EngineOptions;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Who may call what: credentials, tokens, audit. */
+  readonly auth: Authority;
   host!: ActorHost;
   nc!: NatsConnection;
   natsUrl!: string;
@@ -62,6 +75,14 @@ export class Engine {
     this.options = options;
     this.clock = options.clock ?? new SystemClock();
     this.log = options.logger;
+    this.auth =
+      options.auth instanceof Authority
+        ? options.auth
+        : new Authority({
+            secrets: join(options.dataDir, 'secrets.json'),
+            logger: options.logger,
+            ...options.auth,
+          });
   }
 
   /** Whether the clock is virtual (time moves only when an operator advances it). */
@@ -84,6 +105,8 @@ export class Engine {
     this.#jsm = jsm;
     await ensureStreams(jsm);
     const js = this.nc.jetstream();
+    if (!(this.options.auth instanceof Authority) && !this.options.auth?.audit)
+      this.auth.audit.sink = new JetStreamAuditSink(js, jsm, this.log);
 
     this.#store = LmdbStore.open(join(dataDir, 'lmdb'), { noSync: this.options.noSync });
     // Virtual time resumes where it was last committed, so timers stored before a restart come

@@ -20,6 +20,7 @@ import {
 } from 'nats';
 import type { Logger } from 'pino';
 import type { ActorHost } from '../actors/host.js';
+import { AUDIT_MAX_AGE_MS } from './auth/audit.js';
 import type { Bus } from '../actors/types.js';
 import type { Envelope } from '../protocol/actor.js';
 import { STREAMS, subjects } from '../protocol/subjects.js';
@@ -69,6 +70,13 @@ export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promis
       max_age: nanos(7 * 86_400_000),
     },
     { ...base, name: STREAMS.dead.name, subjects: [...STREAMS.dead.subjects], retention: RetentionPolicy.Limits },
+    {
+      ...base,
+      name: STREAMS.audit.name,
+      subjects: [...STREAMS.audit.subjects],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(AUDIT_MAX_AGE_MS),
+    },
   ];
   for (const cfg of configs) {
     try {

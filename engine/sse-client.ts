@@ -7,12 +7,12 @@ export interface SseFeed {
   close(): void;
 }
 
-/** Opens `url` and collects its `event:`/`data:` blocks (JSON data) in the background. */
-export function readServerSentEvents(url: string): SseFeed {
+/** Opens `url` (with `headers`, e.g. Authorization) and collects its `event:`/`data:` blocks (JSON data) in the background. */
+export function readServerSentEvents(url: string, headers?: Record<string, string>): SseFeed {
   const events: SseFeed['events'] = [];
   const ctrl = new AbortController();
   void (async () => {
-    const res = await fetch(url, { signal: ctrl.signal });
+    const res = await fetch(url, { signal: ctrl.signal, headers });
     const reader = res.body!.getReader();
     const dec = new TextDecoder();
     let buf = '';

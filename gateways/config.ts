@@ -95,7 +95,11 @@ export const CHANNEL_SETTINGS = {
   },
   web: {
     secret: 'Any long random string; signs web-messaging session tokens and outbound posts.',
-    credentials: {},
+    credentials: {
+      historyApiKey: secretText(
+        'An engine API key of role gateway (switchboard auth add-key --role gateway), sent when reading history from historyUrl.',
+      ).optional(),
+    },
     options: {
       allowedOrigins: z
         .array(z.string().min(1))

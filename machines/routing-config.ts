@@ -101,6 +101,13 @@ export interface CannedResponse {
   readonly text: string;
 }
 
+/** A person who may sign in: every agent, plus supervisors and admins who take no interactions. */
+export interface PersonConfig {
+  readonly id: string;
+  readonly name: string;
+  readonly role: 'agent' | 'supervisor' | 'admin';
+}
+
 /** The whole resolved routing configuration; its records by id have no prototype (`idRecord`). */
 export interface RoutingConfig {
   readonly version: number;
@@ -111,6 +118,8 @@ export interface RoutingConfig {
   readonly wrapupCodes: readonly string[];
   readonly notReadyReasons: readonly string[];
   readonly cannedResponses: Readonly<Record<string, CannedResponse>>;
+  /** Who may sign in and with which role (agents included); credentials live in the secrets file, never here. */
+  readonly people: Readonly<Record<string, PersonConfig>>;
 }
 
 /**
@@ -171,4 +180,5 @@ export const EMPTY_ROUTING_CONFIG: RoutingConfig = {
   wrapupCodes: [...DEFAULT_WRAPUP_CODES],
   notReadyReasons: [...DEFAULT_NOT_READY_REASONS],
   cannedResponses: idRecord(),
+  people: idRecord(),
 };

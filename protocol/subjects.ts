@@ -1,12 +1,18 @@
 /** Every NATS subject and stream name Switchboard uses is built here and nowhere else. */
 
 export const STREAMS = {
-  /** Inboxes of actors, one subject per partition. */
-  actors: { name: 'SB_ACTORS', subjects: ['sb.actor.>'] },
+  /**
+   * Inboxes of actors, one subject per partition; gateways publish on `sb.inbound.<partition>`,
+   * the only actor subjects their NATS credential allows, and the engine accepts only customer
+   * events and delivery statuses from there.
+   */
+  actors: { name: 'SB_ACTORS', subjects: ['sb.actor.>', 'sb.inbound.>'] },
   /** Effects leaving the engine: outbound channel messages, reporting records, live updates. */
   effects: { name: 'SB_EFFECTS', subjects: ['sb.outbound.>', 'sb.record.>', 'sb.live.>'] },
   /** Envelopes an actor could not apply (terminal errors), kept for an operator to inspect. */
   dead: { name: 'SB_DEAD', subjects: ['sb.dead.>'] },
+  /** Audit records: admin and supervisor actions, sign-ins, refused authorizations. */
+  audit: { name: 'SB_AUDIT', subjects: ['sb.audit.>'] },
 } as const;
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
@@ -32,6 +38,10 @@ export const subjects = {
       .split('.')
       .map((t) => assertToken(t, 'live topic'))
       .join('.')}`,
+  /** Where gateways publish customer events and delivery statuses for one partition. */
+  inbound: (partition: number): string => `sb.inbound.${partition}`,
+  /** Audit records by outcome (refused, done, failed). */
+  audit: (outcome: string): string => `sb.audit.${assertToken(outcome, 'audit outcome')}`,
   /** Dead letters of one partition. */
   dead: (partition: number): string => `sb.dead.${partition}`,
 };

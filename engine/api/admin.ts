@@ -3,8 +3,8 @@
  * host), read it back, and read a queue's board. Applying tells every configured agent and queue
  * actor, so live actors re-announce capacity and re-dispatch with the new rules.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { QueueContext } from '../../machines/queue.machine.js';
@@ -13,7 +13,35 @@ import { RoutingConfigError, routingHolderOf, type RoutingConfigHolder } from '.
 import type { Engine } from '../engine.js';
 import { ApiError } from './errors.js';
 
-const FileBody = z.object({ path: z.string().min(1) }).strict();
+const FileBody = z.object({ name: z.string().min(1).max(255) }).strict();
+/** Largest routing file read from the configuration directory. */
+export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads `name` from inside `dir` only: no absolute paths, no `..` out of it, no symlink leading
+ * out of it, regular files only. Every refusal is the same error, so it never tells whether a
+ * file exists outside; contents are never echoed.
+ */
+export async function readConfigFile(dir: string, name: string): Promise<string> {
+  const refused = () =>
+    new ApiError(
+      422,
+      'config_file_refused',
+      'give the name of a readable JSON file inside the configuration directory (--config-dir), e.g. {"name": "routing.json"}',
+    );
+  if (isAbsolute(name) || name.includes('\0')) throw refused();
+  try {
+    const root = await realpath(dir);
+    const target = await realpath(resolve(root, name));
+    const rel = relative(root, target);
+    if (!rel || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) throw refused();
+    const st = await stat(target);
+    if (!st.isFile() || st.size > MAX_CONFIG_FILE_BYTES) throw refused();
+    return await readFile(target, 'utf8');
+  } catch {
+    throw refused();
+  }
+}
 
 /** The KV bucket every node watches for the applied routing file (hot reload across the cluster). */
 export const ROUTING_CONFIG_BUCKET = 'sb_routing_config';
@@ -105,29 +133,28 @@ export function routingAdminRoutes(engine: Engine): Hono {
     return apply(c, input);
   });
   app.post('/admin/routing/config/file', async (c) => {
+    const dir = engine.options.configDir;
+    if (!dir)
+      throw new ApiError(
+        409,
+        'config_dir_not_set',
+        'this engine reads routing files only from its --config-dir, and none is set; PUT the JSON to /admin/routing/config instead',
+      );
     const parsed = FileBody.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success)
       throw new ApiError(
         400,
         'invalid_body',
-        'send {"path": "<routing config JSON file on the engine host>"}',
+        'send {"name": "<routing JSON file inside the configuration directory>"}',
         parsed.error.issues,
       );
-    let text: string;
-    try {
-      text = await readFile(parsed.data.path, 'utf8');
-    } catch (err) {
-      throw new ApiError(422, 'config_file_unreadable', `cannot read ${parsed.data.path}: ${(err as Error).message}`);
-    }
+    const text = await readConfigFile(dir, parsed.data.name);
     let input: unknown;
     try {
       input = JSON.parse(text);
-    } catch (err) {
-      throw new ApiError(
-        422,
-        'config_file_invalid_json',
-        `${parsed.data.path} is not valid JSON: ${(err as Error).message}`,
-      );
+    } catch {
+      // JSON.parse's message quotes the text: say only that it is not JSON.
+      throw new ApiError(422, 'config_file_invalid_json', `"${parsed.data.name}" is not valid JSON`);
     }
     return apply(c, input);
   });

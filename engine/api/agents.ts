@@ -126,6 +126,18 @@ export function agentRoutes(engine: Engine): Hono {
     engine.host.send({ type: 'agent', key: id }, event, requestId(c, `${id}:${event.type}`));
   const state = (id: string): AgentContext | undefined =>
     engine.host.read({ type: 'agent', key: id })?.context as AgentContext | undefined;
+  /** Remembers that the agent accepted an interaction of this conversation (it may read its history later). */
+  const grantAccess = async (agentId: string, interactionId: string, conversationKey: string) => {
+    const r = await engine.host
+      .send(
+        { type: 'access', key: conversationKey },
+        { type: 'access.granted', agentId, interactionId, at: engine.clock.now() },
+        `access:${conversationKey}:${interactionId}:${agentId}`,
+      )
+      .catch((err: unknown) => ({ status: 'rejected', code: 'error', message: String(err) }) as const);
+    if (r.status === 'rejected')
+      engine.log?.warn({ agentId, conversationKey, reason: r.message }, 'access grant not recorded');
+  };
   /** The refusal of a wrap-up without a code, naming the queue's wrap-up mode and the codes to choose from. */
   const wrapupCodeRequired = (id: string, interactionId: string): ApiError => {
     const s = state(id);
@@ -185,6 +197,7 @@ export function agentRoutes(engine: Engine): Hono {
     const res = answer(c, r);
     if (r.status === 'applied' && r.responses[0]?.ok) {
       const d = r.responses[0].data as { interactionId: string; conversationKey: string };
+      await grantAccess(id, d.interactionId, d.conversationKey);
       return c.json({ ok: true, ...d, history: `/agents/${id}/interactions/${d.interactionId}/history` });
     }
     return res;

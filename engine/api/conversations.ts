@@ -9,6 +9,8 @@ import type { DeliverResult } from '../../actors/types.js';
 import type { ActorEvent, ActorRef } from '../../protocol/actor.js';
 import { parseConversationKey } from '../../machines/conversation-ids.js';
 import type { Engine } from '../engine.js';
+import { principalOf } from '../auth/middleware.js';
+import { isPerson } from '../auth/principal.js';
 import { ApiError } from './errors.js';
 import { conversationConfigOf, phoneRegion } from '../config/conversation.js';
 import { normalizePhone } from '../phone.js';
@@ -139,10 +141,21 @@ export function conversationRoutes(engine: Engine): Hono {
     const ref = conversationRef(c.req.param('key'));
     const b = await body(c, ReplyBody);
     const { agentId, ...rest } = b;
+    // The acting agent is the credential's, never the body's: `agentId` may only repeat it.
+    const p = principalOf(c)!;
+    const person = isPerson(p);
+    if (agentId !== undefined && (!person || agentId !== p.id))
+      throw new ApiError(
+        403,
+        'forbidden',
+        person
+          ? `agentId must be your own id ("${p.id}") or left out: nobody replies in another agent's name`
+          : 'an API key replies as the system: leave agentId out',
+      );
     const event: ActorEvent = {
       type: 'reply.requested',
       ...rest,
-      sender: agentId ? { kind: 'agent', agentId } : { kind: 'system', reason: 'api' },
+      sender: person ? { kind: 'agent', agentId: p.id } : { kind: 'system', reason: 'api' },
     };
     const r = await engine.host.send(
       ref,

@@ -99,6 +99,10 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
   'agents[].name': d('Display name.', 'Ana'),
   'agents[].skills': d('Skill → proficiency from 1 to 5; skills must be declared in `skills`.', { billing: 4 }),
   'agents[].queues': d('Queues the agent is a member of.', ['support']),
+  'agents[].role': d(
+    'What the agent may do besides acting as itself: `supervisor` or `admin` for one who also takes interactions. Credentials live in the secrets file, never here.',
+    'agent',
+  ),
   ...utilization('agents[].utilization', 'of this agent (overrides defaultUtilization)'),
   ...utilization('defaultUtilization', 'of every agent without its own'),
   flows: d(
@@ -157,6 +161,12 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
     'Text; `{{name}}`-style placeholders are filled from the request’s `params`.',
     'Hi {{name}}!',
   ),
+  people: d(
+    'Supervisors and admins who sign in but take no interactions (agents are people already); their passwords are in the secrets file.',
+  ),
+  'people[].id': d('Person id, unique across agents and people (1–64 letters, digits, `_`, `-`).', 'sup1'),
+  'people[].name': d('Display name.', 'Sam Supervisor'),
+  'people[].role': d('`supervisor` (reads everything, steers agents) or `admin` (configuration too).', 'supervisor'),
   conversations: d(
     'Conversation settings: threading windows, reply-window policy overrides, content filters, phone regions.',
   ),

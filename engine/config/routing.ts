@@ -96,8 +96,13 @@ const AgentSchema = z
     skills: z.record(z.string(), z.number().int().min(1).max(5)).default({}),
     queues: z.array(Id).default([]),
     utilization: UtilizationSchema.optional(),
+    /** A supervisor or admin who also takes interactions. */
+    role: z.enum(['agent', 'supervisor', 'admin']).default('agent'),
   })
   .strict();
+
+/** People who sign in but take no interactions. */
+const PersonSchema = z.object({ id: Id, name: z.string().optional(), role: z.enum(['supervisor', 'admin']) }).strict();
 
 const FlowSchema = z
   .object({
@@ -164,6 +169,7 @@ export const RoutingFileSchema = z
     cannedResponses: z
       .array(z.object({ id: Id, name: z.string().min(1), text: z.string().min(1).max(4_000) }).strict())
       .default([]),
+    people: z.array(PersonSchema).default([]),
     /** Threading windows, reply-window policy overrides and content filters (new conversations read them). */
     conversations: ConversationConfigSchema.optional(),
   })
@@ -234,6 +240,7 @@ export function parseRoutingConfig(input: unknown, version = 1): RoutingConfig {
         issues.push({ path: `agents[${i}].queues[${j}]`, message: `queue "${q}" is not configured` }),
     );
   });
+  f.people.forEach((p, i) => dup(agentIds, p.id, `people[${i}].id`));
   const flowIds = new Set<string>();
   f.flows.forEach((fl, i) => {
     dup(flowIds, fl.integrationId, `flows[${i}].integrationId`);
@@ -268,6 +275,7 @@ export function parseRoutingConfig(input: unknown, version = 1): RoutingConfig {
     wrapupCodes: f.wrapupCodes,
     notReadyReasons: f.notReadyReasons,
     cannedResponses: idRecord(f.cannedResponses.map((r) => [r.id, r])),
+    people: idRecord([...f.agents, ...f.people].map((p) => [p.id, { id: p.id, name: p.name ?? p.id, role: p.role }])),
   };
 }
 

@@ -8,7 +8,8 @@
  *   of `message` events (`id: <epoch>-<seq>`, Last-Event-ID resumes; `reset` when messages were missed);
  * - `GET  /web/:integrationId/sessions/:sessionId/history?from=&limit=` (same token) → the customer's own messages and
  *   the agents' replies, read from the engine's conversation history API at the integration's `options.historyUrl`
- *   (the engine's base URL; 501 when not configured), stripped of agent ids, notes and events;
+ *   (the engine's base URL; 501 when not configured) with `credentials.historyApiKey` (an engine API key of role
+ *   gateway), stripped of agent ids, notes and events;
  * - `POST /web/:integrationId/sessions/:sessionId/outbound` — the web adapter's send, signed
  *   `X-Switchboard-Signature: sha256=<hex HMAC-SHA256(secret, body)>`; duplicate ids are accepted once.
  * Customer messages go to the gateway's `/webhooks/web/:integrationId` (see adapter.ts).
@@ -191,9 +192,14 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
     const key = encodeURIComponent(`web:${integration.id}:${sessionId}`);
     let res: Response;
     try {
+      // The engine answers only with a credential: an API key of role gateway (credentials.historyApiKey).
+      const apiKey = integration.credentials?.historyApiKey;
       res = await (deps.fetchImpl ?? fetch)(
         `${base.replace(/\/$/, '')}/conversations/${key}/history?from=${from}&limit=${limit}`,
-        { signal: AbortSignal.timeout(10_000) },
+        {
+          signal: AbortSignal.timeout(10_000),
+          ...(typeof apiKey === 'string' ? { headers: { authorization: `Bearer ${apiKey}` } } : {}),
+        },
       );
     } catch (err) {
       return fail(c, 503, 'history_unavailable', `the engine did not answer: ${(err as Error).message}`);

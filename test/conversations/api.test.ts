@@ -4,16 +4,17 @@ import { conversationActorTypes } from '../../engine/config/conversation.js';
 import { conversationRoutes } from '../../engine/api/conversations.js';
 import type { Engine } from '../../engine/engine.js';
 import { createApp } from '../../engine/http.js';
+import { headersFor, testAuthority } from '../support/auth.js';
 import { runtime } from './support.js';
 
 function setup() {
   const rt = runtime(conversationActorTypes());
-  const engine = { host: rt.host, clock: rt.clock } as unknown as Engine;
+  const engine = { host: rt.host, clock: rt.clock, auth: testAuthority() } as unknown as Engine;
   const app = createApp(engine, [conversationRoutes]);
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await app.request(path, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await headersFor('admin')) },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
@@ -46,7 +47,6 @@ describe('conversations API', () => {
     const apple = 'apple:biz1:opaque-123';
     let r = await call('POST', `${path(apple)}/replies`, {
       requestId: 'a1',
-      agentId: 'agent-1',
       kind: 'text',
       text: 'hello?',
     });
@@ -56,7 +56,6 @@ describe('conversations API', () => {
       (
         await call('POST', `${path(apple)}/replies`, {
           requestId: 'a2',
-          agentId: 'agent-1',
           kind: 'text',
           text: 'Hello!',
         })
@@ -75,7 +74,6 @@ describe('conversations API', () => {
     );
     r = await call('POST', `${path(apple)}/replies`, {
       requestId: 'a3',
-      agentId: 'agent-1',
       kind: 'text',
       text: 'one more thing',
     });

@@ -18,6 +18,7 @@ import { partitionOf } from '../../protocol/partition.js';
 import { STREAMS } from '../../protocol/subjects.js';
 import { decode } from '../../protocol/wire.js';
 import { useNatsServer } from '../support/nats.js';
+import { autoHeaders, testAuthority } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 
 const HOUR = 3_600_000;
@@ -42,6 +43,7 @@ describe('conversation through NATS with the engine running', () => {
       natsUrl: nats.server.url,
       virtualClock: true,
       logger: createLogger({ level: 'silent' }),
+      auth: testAuthority(),
       conversation: parseConversationConfig({
         threading: { defaultWindowHours: 24, integrations: { 'whatsapp:wa1': 72 } },
       }),
@@ -52,7 +54,7 @@ describe('conversation through NATS with the engine running', () => {
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${base}${path}`, {
         method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await autoHeaders(path)) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, body: (await res.json()) as Record<string, any> };
@@ -93,7 +95,6 @@ describe('conversation through NATS with the engine running', () => {
       // Agent replies while the window is open.
       const ok = await api('POST', `${conv}/replies`, {
         requestId: 'r1',
-        agentId: 'agent-1',
         kind: 'text',
         text: 'Sorry! Checking now.',
       });
@@ -104,7 +105,6 @@ describe('conversation through NATS with the engine running', () => {
         (
           await api('POST', `${conv}/replies`, {
             requestId: 'r1',
-            agentId: 'agent-1',
             kind: 'text',
             text: 'Sorry! Checking now.',
           })
@@ -126,7 +126,6 @@ describe('conversation through NATS with the engine running', () => {
       expect((await api('POST', '/admin/clock/advance', { ms: 24 * HOUR })).status).toBe(200);
       const refused = await api('POST', `${conv}/replies`, {
         requestId: 'r2',
-        agentId: 'agent-1',
         kind: 'text',
         text: 'Any news?',
       });
@@ -135,7 +134,6 @@ describe('conversation through NATS with the engine running', () => {
       expect(refused.body.error.message).toMatch(/template/);
       const template = await api('POST', `${conv}/replies`, {
         requestId: 'r3',
-        agentId: 'agent-1',
         kind: 'template',
         template: { name: 'order_update', language: 'en', params: ['A-1'] },
       });

@@ -16,6 +16,7 @@ import {
 } from '../../engine/config/reference.js';
 import { createLogger } from '../../engine/logger.js';
 import { startEngineNode } from '../../engine/node.js';
+import { autoHeaders, testAuthority } from '../support/auth.js';
 import { readServerSentEvents } from '../../engine/sse-client.js';
 import { GatewayConfigError, loadGatewayConfig, parseGatewayConfig } from '../../gateways/config.js';
 import { startGateway } from '../../gateways/gateway.js';
@@ -92,13 +93,14 @@ describe('examples that run', () => {
       natsUrl: nats.server.url,
       virtualClock: true,
       logger: createLogger({ level: 'silent' }),
+      auth: testAuthority(),
     });
     const gw = await startGateway({ config: gatewayConfig, natsUrl: nats.server.url, httpPort: 0, deliver: false });
     const base = `http://127.0.0.1:${node.httpPort}`;
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(base + path, {
         method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await autoHeaders(path)) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, json: (await res.json()) as Record<string, any> };
@@ -107,7 +109,7 @@ describe('examples that run', () => {
     try {
       const applied = await call('PUT', '/admin/routing/config', routing);
       expect(applied.status, JSON.stringify(applied.json)).toBe(200);
-      feed = readServerSentEvents(`${base}/agents/ana/events`);
+      feed = readServerSentEvents(`${base}/agents/ana/events`, await autoHeaders('/agents/ana'));
       const events = feed.events;
 
       // A Tuesday at 10:00 in Madrid: open hours, so no auto-response; "factura" goes to billing (ana has billing 5).

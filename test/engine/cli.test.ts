@@ -4,6 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { API_KEY_ROLES } from '../../engine/auth/secrets.js';
+import { COMMAND_USAGE } from '../../engine/cli-usage.js';
 import { tempDir } from '../support/tmp.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -21,6 +23,7 @@ describe('switchboard CLI', () => {
   it('prints each command its usage on --help / -h, exit 0', () => {
     for (const [command, flag] of [
       ['engine', '--help'],
+      ['auth', '--help'],
       ['gateway', '--help'],
       ['demo', '-h'],
       ['paths', '--help'],
@@ -31,6 +34,8 @@ describe('switchboard CLI', () => {
       expect(r.stdout).toContain('-h, --help');
       expect(r.stderr).toBe('');
     }
+    // The auth usage is kept with the others (help loads no command): it names every API key role.
+    for (const role of API_KEY_ROLES) expect(COMMAND_USAGE.auth).toContain(role);
     const top = run('--help');
     expect(top.status).toBe(0);
     expect(top.stdout).toMatch(/^usage: switchboard <command>/);
@@ -42,6 +47,7 @@ describe('switchboard CLI', () => {
     for (const [args, line] of [
       [['engine', '--bogus'], 'switchboard engine: unknown option --bogus'],
       [['gateway', '--frob', 'x'], 'switchboard gateway: unknown option --frob'],
+      [['auth', 'list', '--data', tempDir(), '--frob'], 'switchboard auth: unknown option --frob'],
       [['demo', '--nope'], 'switchboard demo: unknown option --nope'],
       [['paths', '--machine', 'reply-window', '--color'], 'switchboard paths: unknown option --color'],
       [['engine', '--data'], "switchboard engine: Option '--data <value>' argument missing"],

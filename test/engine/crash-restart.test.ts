@@ -13,6 +13,7 @@ import { partitionOf } from '../../protocol/partition.js';
 import { STREAMS, subjects } from '../../protocol/subjects.js';
 import { decode, encode } from '../../protocol/wire.js';
 import { useNatsServer } from '../support/nats.js';
+import { headersFor, writeTestSecrets } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 
 const EVENTS = 10_000;
@@ -63,6 +64,7 @@ describe('crash and restart', () => {
     const seed = Date.now() % 1_000_003;
     const killAfter = 1_000 + (seed % 5_000); // effects seen before the kill
     const dataDir = join(tempDir(), 'engine');
+    writeTestSecrets(join(dataDir, 'secrets.json'));
     const nc = await connectNats(nats.server.url, 'crash-test');
     await ensureStreams(await nc.jetstreamManager());
     const js = nc.jetstream();
@@ -102,7 +104,9 @@ describe('crash and restart', () => {
 
     // Every actor counted exactly its 10 events.
     for (let k = 0; k < ACTORS; k += 37) {
-      const r = (await fetch(`http://127.0.0.1:${port}/admin/actors/counter/c${k}`).then((x) => x.json())) as {
+      const r = (await fetch(`http://127.0.0.1:${port}/admin/actors/counter/c${k}`, {
+        headers: await headersFor('admin'),
+      }).then((x) => x.json())) as {
         snapshot: { context: { count: number } };
       };
       expect(r.snapshot.context.count, `actor c${k}, seed ${seed}`).toBe(EVENTS / ACTORS);

@@ -12,6 +12,7 @@ import { parseGatewayConfig } from '../../gateways/config.js';
 import { startGateway } from '../../gateways/gateway.js';
 import { metaSignature } from '../gateways/support.js';
 import { useNatsServer } from '../support/nats.js';
+import { autoHeaders, headersFor, testAuthority, type TestCaller } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 
 const NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'] as const;
@@ -69,6 +70,7 @@ describe('ids named like JavaScript built-ins', () => {
       natsUrl: nats.server.url,
       virtualClock: true,
       logger,
+      auth: testAuthority(),
     });
     const gw = await startGateway({
       config: parseGatewayConfig({
@@ -82,10 +84,11 @@ describe('ids named like JavaScript built-ins', () => {
       deliver: false,
     });
     const base = `http://127.0.0.1:${node.httpPort}`;
-    const call = async (method: string, path: string, body?: unknown) => {
+    /** Calls as the agent the path names (a session token), else as admin; or as `as`. */
+    const call = async (method: string, path: string, body?: unknown, as?: TestCaller) => {
       const res = await fetch(base + path, {
         method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(as ? await headersFor(as) : await autoHeaders(path)) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { status: res.status, json: (await res.json()) as Record<string, any> };
@@ -106,6 +109,7 @@ describe('ids named like JavaScript built-ins', () => {
         const files: [string, unknown][] = [
           ['queues[1].id', { ...routing, queues: [...routing.queues, { id: name }] }],
           ['agents[1].id', { ...routing, agents: [...routing.agents, { id: name }] }],
+          ['people[0].id', { ...routing, people: [{ id: name, role: 'supervisor' }] }],
           ['skills[1]', { ...routing, skills: ['billing', name] }],
           [
             'flows[1].integrationId',
@@ -151,23 +155,31 @@ describe('ids named like JavaScript built-ins', () => {
 
       for (const name of NAMES) {
         const seg = encodeURIComponent(name);
+        // A session token for such a person is refused: no such person is configured.
         for (const [method, path] of [
           ['POST', `/agents/${seg}/login`],
+          ['GET', `/agents/${seg}`],
+          ['POST', `/agents/${seg}/offers/x.1/accept`],
+        ] as const) {
+          expect(await call(method, path), `${method} ${path} as ${name}`).toMatchObject({
+            status: 401,
+            json: { error: { code: 'unauthenticated' } },
+          });
+        }
+        // A supervisor acting on such an agent: the agent is unknown.
+        for (const [method, path, body] of [
+          ['POST', `/agents/${seg}/login`],
           ['POST', `/agents/${seg}/logout`],
+          ['POST', `/agents/${seg}/presence`, { presence: 'available' }],
           ['GET', `/agents/${seg}`],
           ['GET', `/agents/${seg}/events`],
-          ['POST', `/agents/${seg}/offers/x.1/accept`],
-          ['GET', `/agents/${seg}/interactions/x/history`],
+          ['POST', `/agents/${seg}/interactions/x/transfer`, { queueId: 'support' }],
         ] as const) {
-          expect(await call(method, path), `${method} ${path}`).toMatchObject({
+          expect(await call(method, path, body, 'supervisor'), `${method} ${path}`).toMatchObject({
             status: 404,
             json: { error: { code: 'unknown_agent' } },
           });
         }
-        expect(await call('POST', `/agents/${seg}/presence`, { presence: 'available' })).toMatchObject({
-          status: 404,
-          json: { error: { code: 'unknown_agent' } },
-        });
         expect(await call('GET', `/admin/queues/${seg}`)).toMatchObject({
           status: 404,
           json: { error: { code: 'unknown_queue' } },
@@ -217,7 +229,12 @@ describe('ids named like JavaScript built-ins', () => {
             json: { error: { code } },
           });
         }
+        // Ana holds no such interaction (refused by the access rules); a supervisor learns it does not exist.
         expect(await call('GET', `/agents/ana/interactions/${seg}/history`)).toMatchObject({
+          status: 403,
+          json: { error: { code: 'forbidden' } },
+        });
+        expect(await call('GET', `/agents/ana/interactions/${seg}/history`, undefined, 'supervisor')).toMatchObject({
           status: 404,
           json: { error: { code: 'interaction_not_found' } },
         });
@@ -226,7 +243,7 @@ describe('ids named like JavaScript built-ins', () => {
       expect(state.json).toMatchObject({ presence: 'available', offers: [], interactions: [], pendingWrapups: {} });
 
       // Integrations named like built-ins have no flow of their own: the '*' flow routes them.
-      const ana = readServerSentEvents(`${base}/agents/ana/events`);
+      const ana = readServerSentEvents(`${base}/agents/ana/events`, await autoHeaders('/agents/ana'));
       await until('ana snapshot', () => ana.events.find((e) => e.event === 'snapshot'));
       for (const name of NAMES) {
         const seen = ana.events.length;

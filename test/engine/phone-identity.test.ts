@@ -13,6 +13,7 @@ import { parseGatewayConfig } from '../../gateways/config.js';
 import { startGateway } from '../../gateways/gateway.js';
 import { metaSignature } from '../gateways/support.js';
 import { useNatsServer } from '../support/nats.js';
+import { headersFor, testAuthority } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -42,6 +43,7 @@ describe('phone identities', () => {
       natsUrl: nats.server.url,
       virtualClock: true,
       logger,
+      auth: testAuthority(),
     });
     const sms = (id: string) => ({
       id,
@@ -67,7 +69,7 @@ describe('phone identities', () => {
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(base + path, {
         method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await headersFor('admin')) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, json: (await res.json()) as Record<string, any> };

@@ -1,6 +1,13 @@
 import { join } from 'node:path';
+import { AckPolicy, nanos } from 'nats';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../engine/logger.js';
+import { connectNats } from '../../engine/nats-bus.js';
+import { startEngineNode } from '../../engine/node.js';
 import { interactionStage } from '../../machines/interaction.machine.js';
+import { STREAMS, subjects } from '../../protocol/subjects.js';
+import { encode } from '../../protocol/wire.js';
+import { headersFor, testAuthority } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 import { type Call, until, whatsappStack } from '../support/whatsapp-stack.js';
 
@@ -144,6 +151,53 @@ describe('virtual time', () => {
       expect(c).toEqual(a);
     } finally {
       await Promise.all([once.stop(), twice.stop(), real.stop()]);
+    }
+  });
+
+  it('answers clock_not_settled, naming what is in flight, when an advance cannot settle; then advances', async () => {
+    const node = await startEngineNode({
+      dataDir: join(tempDir(), 'engine'),
+      httpPort: 0,
+      virtualClock: true,
+      settleTimeoutMs: 300,
+      logger: createLogger({ level: 'silent' }),
+      auth: testAuthority(),
+    });
+    // A delivery worker that took an outbound message and hangs on it (its provider never answers).
+    const nc = await connectNats(node.engine.natsUrl, 'stuck-gateway');
+    try {
+      const jsm = await nc.jetstreamManager();
+      await jsm.consumers.add(STREAMS.effects.name, {
+        durable_name: 'sb-gw-whatsapp',
+        filter_subject: subjects.outbound('whatsapp'),
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(60_000),
+      });
+      const js = nc.jetstream();
+      await js.publish(subjects.outbound('whatsapp'), encode({ id: 'o1', channel: 'whatsapp', text: 'hi' }));
+      const held = await (await js.consumers.get(STREAMS.effects.name, 'sb-gw-whatsapp')).next();
+      expect(held).not.toBeNull();
+
+      const admin = await headersFor('admin');
+      const advance = () =>
+        fetch(`http://127.0.0.1:${node.httpPort}/admin/clock/advance`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...admin },
+          body: JSON.stringify({ ms: 60 * SECOND }),
+        }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, any> }));
+      const before = node.engine.clock.now();
+      const stuck = await advance();
+      expect(stuck.status).toBe(503);
+      expect(stuck.json.error.code).toBe('clock_not_settled');
+      expect(stuck.json.error.message).toMatch(/consumer sb-gw-whatsapp: 0 not delivered, 1 unacknowledged/);
+      expect(stuck.json.error.details).toMatchObject({ now: before });
+
+      held!.ack();
+      const ok = await advance();
+      expect(ok).toMatchObject({ status: 200, json: { now: before + 60 * SECOND } });
+    } finally {
+      await nc.close();
+      await node.stop();
     }
   });
 });

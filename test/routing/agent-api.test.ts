@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Hono } from 'hono';
 import { agentRoutes } from '../../engine/api/agents.js';
-import { renderError } from '../../engine/api/errors.js';
 import { routingActorTypes } from '../../engine/config/routing.js';
 import type { Engine } from '../../engine/engine.js';
+import { createApp } from '../../engine/http.js';
+import { autoHeaders, headersFor, testAuthority, type TestCaller } from '../support/auth.js';
 import { baseConfig, opened, routingHarness } from './harness.js';
 
 type H = Awaited<ReturnType<typeof routingHarness>>;
@@ -19,14 +19,14 @@ async function api() {
     options: { actorTypes: routingActorTypes(h.holder) },
     host: h.host,
     clock: h.clock,
+    auth: testAuthority(),
   } as unknown as Engine;
-  const app = new Hono().route('/', agentRoutes(engine));
-  app.onError((err, c) => renderError(err, c));
-  const call = async (method: string, path: string, body?: unknown) => {
+  const app = createApp(engine, [agentRoutes]);
+  const call = async (method: string, path: string, body?: unknown, as?: TestCaller) => {
     const res = await app.request(path, {
       method,
       body: typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(as ? await headersFor(as) : await autoHeaders(path)) },
     });
     await h.bus.settle();
     return { status: res.status, json: (await res.json()) as Record<string, any> };
@@ -37,11 +37,11 @@ async function api() {
 describe('agent API refusals are JSON with a reason code', () => {
   it('validates ids, bodies and state', async () => {
     const call = await api();
-    expect(await call('POST', '/agents/nobody/login')).toMatchObject({
+    expect(await call('POST', '/agents/nobody/login', undefined, 'admin')).toMatchObject({
       status: 404,
       json: { error: { code: 'unknown_agent' } },
     });
-    expect(await call('POST', '/agents/bad%20id/login')).toMatchObject({
+    expect(await call('POST', '/agents/bad%20id/login', undefined, 'admin')).toMatchObject({
       status: 400,
       json: { error: { code: 'invalid_agent_id' } },
     });

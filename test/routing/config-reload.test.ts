@@ -7,6 +7,7 @@ import { Engine } from '../../engine/engine.js';
 import { createApp } from '../../engine/http.js';
 import { createLogger } from '../../engine/logger.js';
 import { useNatsServer } from '../support/nats.js';
+import { headersFor, testAuthority } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -31,28 +32,34 @@ describe('routing configuration across nodes', () => {
           partitions: 16,
           ownedPartitions: Array.from({ length: 8 }, (_, p) => p + 8 * i),
           actorTypes: builtinActorTypes({ partitions: 16 }),
+          auth: testAuthority(),
         }),
     );
     for (const e of engines) await e.start();
     const [a, b] = engines.map((e) => createApp(e, builtinRouteModules));
+    const admin = await headersFor('admin');
     const put = await a.request('/admin/routing/config', {
       method: 'PUT',
       body: JSON.stringify(file),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...admin },
     });
     expect(await put.json()).toMatchObject({ ok: true, version: 1 });
     const holderB = routingHolderOf(engines[1].options.actorTypes)!;
     const end = Date.now() + 10_000;
     while (holderB.config().version < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    expect((await (await b.request('/admin/routing/config')).json()).version).toBe(1);
-    expect(await (await b.request('/agents/ana/login', { method: 'POST' })).json()).toMatchObject({
+    expect((await (await b.request('/admin/routing/config', { headers: admin })).json()).version).toBe(1);
+    expect(
+      await (
+        await b.request('/agents/ana/login', { method: 'POST', headers: await headersFor({ person: 'ana' }) })
+      ).json(),
+    ).toMatchObject({
       ok: true,
       presence: 'available',
     });
     const bad = await b.request('/admin/routing/config', {
       method: 'PUT',
       body: '{"queues": [{"id": 7}]}',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...admin },
     });
     expect(bad.status).toBe(422);
     expect((await bad.json()).error).toMatchObject({ code: 'config_invalid', details: [{ path: 'queues[0].id' }] });

@@ -6,6 +6,7 @@ import { readServerSentEvents } from '../../engine/sse-client.js';
 import { conversationKey, type MessageReceived } from '../../protocol/channels.js';
 import { partitionOf } from '../../protocol/partition.js';
 import { useNatsServer } from '../support/nats.js';
+import { autoHeaders, headersFor, testAuthority, type TestCaller } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -49,12 +50,13 @@ describe('routing end to end through the HTTP API', () => {
       natsUrl: nats.server.url,
       virtualClock: true,
       logger,
+      auth: testAuthority(),
     });
     const base = `http://127.0.0.1:${node.httpPort}`;
-    const call = async (method: string, path: string, body?: unknown) => {
+    const call = async (method: string, path: string, body?: unknown, as?: TestCaller) => {
       const res = await fetch(base + path, {
         method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(as ? await headersFor(as) : await autoHeaders(path)) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, json: (await res.json()) as Record<string, any> };
@@ -101,8 +103,8 @@ describe('routing end to end through the HTTP API', () => {
       expect((await call('PUT', '/admin/routing/config', routing)).json).toMatchObject({ ok: true, version: 1 });
 
       expect((await call('POST', '/agents/ana/login')).json).toMatchObject({ ok: true, presence: 'available' });
-      expect((await call('POST', '/agents/zed/login')).status).toBe(404);
-      const ana = readServerSentEvents(`${base}/agents/ana/events`);
+      expect((await call('POST', '/agents/zed/login', undefined, 'admin')).status).toBe(404);
+      const ana = readServerSentEvents(`${base}/agents/ana/events`, await autoHeaders('/agents/ana'));
       await until('ana snapshot', () => ana.events.find((e) => e.event === 'snapshot'));
 
       await customerWrites('Hello, my order is late');
@@ -152,7 +154,7 @@ describe('routing end to end through the HTTP API', () => {
         (await call('POST', '/agents/ana/presence', { presence: 'not_ready', reason: 'Nap' })).json.error.code,
       ).toBe('reason_invalid');
       await call('POST', '/agents/bob/login');
-      const bob = readServerSentEvents(`${base}/agents/bob/events`);
+      const bob = readServerSentEvents(`${base}/agents/bob/events`, await autoHeaders('/agents/bob'));
       await until('bob snapshot', () => bob.events.find((e) => e.event === 'snapshot'));
       await convSettled('ana');
       await call('POST', '/admin/clock/advance', { ms: HOUR });

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createLogger } from '../../engine/logger.js';
 import { startEngineNode, type EngineNode } from '../../engine/node.js';
+import { autoHeaders, testAuthority } from './auth.js';
 import { parseGatewayConfig } from '../../gateways/config.js';
 import { startGateway } from '../../gateways/gateway.js';
 import { conversationKey } from '../../protocol/channels.js';
@@ -36,6 +37,7 @@ export async function whatsappStack(o: WhatsAppStackOptions) {
     natsUrl: o.natsUrl,
     virtualClock: o.virtualClock,
     logger,
+    auth: testAuthority(),
   });
   const gateway = await startGateway({
     config: parseGatewayConfig({ integrations: [{ id: 'wa1', channel: 'whatsapp', secret: SECRET }] }),
@@ -48,7 +50,7 @@ export async function whatsappStack(o: WhatsAppStackOptions) {
   const call: Call = async (method, path, body) => {
     const res = await fetch(base + path, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await autoHeaders(path)) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, json: (await res.json()) as Record<string, any> };

@@ -386,9 +386,11 @@ describe('web messaging over HTTP: sessions, webhook posts, SSE stream, outbound
 describe('web messaging history for the customer', () => {
   it("reads only the session's own conversation from the engine and strips agent-side detail", async () => {
     const calls: string[] = [];
-    const engine: typeof fetch = async (input) => {
+    const credentials: (string | null)[] = [];
+    const engine: typeof fetch = async (input, init) => {
       const url = String(input);
       calls.push(url);
+      credentials.push(new Headers(init?.headers).get('authorization'));
       if (url.includes('missing')) return Response.json({ error: { code: 'conversation_not_found' } }, { status: 404 });
       return Response.json({
         conversationKey: 'k',
@@ -419,7 +421,11 @@ describe('web messaging history for the customer', () => {
         ],
       });
     };
-    const withHistory = { ...integration, options: { historyUrl: 'http://engine.test:8080/' } };
+    const withHistory = {
+      ...integration,
+      credentials: { historyApiKey: 'sbk.web-gw.key-of-role-gateway-0123456789abcdef' },
+      options: { historyUrl: 'http://engine.test:8080/' },
+    };
     const { app } = webRoutes({ integration: (id) => (id === 'web-1' ? withHistory : undefined), fetchImpl: engine });
     const res = await app.request(`/web/web-1/sessions/${SID}/history?from=0&limit=20`, {
       headers: { authorization: `Bearer ${tokenFor(SID)}` },
@@ -435,6 +441,8 @@ describe('web messaging history for the customer', () => {
     expect(calls).toEqual([
       `http://engine.test:8080/conversations/${encodeURIComponent(`web:web-1:${SID}`)}/history?from=0&limit=20`,
     ]);
+    // The engine's history API takes the gateway's API key.
+    expect(credentials).toEqual(['Bearer sbk.web-gw.key-of-role-gateway-0123456789abcdef']);
     expect(
       (
         await app.request(`/web/web-1/sessions/${SID}/history`, {
