@@ -22,6 +22,17 @@ export class UnknownActorTypeError extends TerminalError {
   }
 }
 
+/** A machine named an effect for an actor it cannot address (e.g. an empty key): a bug in the machine, never retried. */
+export class InvalidEffectAddressError extends TerminalError {
+  constructor(machine: string, event: string, to: unknown, problem: string) {
+    super(
+      'effect_address_invalid',
+      `the ${machine} machine, on ${event}, sent an event to ${JSON.stringify(to)} with ${problem}; ` +
+        'nothing was committed: fix the machine so the address is known before the effect is named',
+    );
+  }
+}
+
 /** I/O failed in a way that may pass: retry with backoff. */
 export class RetryableError extends Error {
   override readonly name = 'RetryableError';

@@ -8,21 +8,22 @@
  */
 import { createActor, initialTransition, type AnyMachineSnapshot } from 'xstate';
 import type { Logger } from 'pino';
-import { refId, type ActorEvent, type ActorRef, type Envelope } from '../protocol/actor.js';
+import { actorRefProblem, refId, type ActorEvent, type ActorRef, type Envelope } from '../protocol/actor.js';
 import { isEffectType, type EffectParams, type RespondParams } from '../protocol/effects.js';
 import { partitionOf, DEFAULT_PARTITIONS } from '../protocol/partition.js';
 import { subjects } from '../protocol/subjects.js';
 import { decode, encode } from '../protocol/wire.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { TerminalError, UnknownActorTypeError } from './errors.js';
-import type { EventWrite, LmdbStore, OutboxEntry, TimerSet } from './lmdb-store.js';
+import { InvalidEffectAddressError, TerminalError, UnknownActorTypeError } from './errors.js';
+import type { EventWrite, OutboxEntry, TimerSet } from './lmdb-store.js';
+import type { ActorStore } from './store.js';
 import { OutboxRelay } from './outbox.js';
 import { pureTransition, type PureTransition } from './transition.js';
 import { TimerScheduler } from './scheduler.js';
 import type { ActorType, Bus, DeliverResult } from './types.js';
 
 export interface ActorHostOptions {
-  readonly store: LmdbStore;
+  readonly store: ActorStore;
   readonly clock: Clock;
   /** Where the outbox goes; without one, entries stay in the outbox until a bus is attached. */
   readonly bus?: Bus;
@@ -72,10 +73,10 @@ interface BatchItem {
   readonly fail: (err: unknown) => void;
 }
 
-/** Hosts durable actors over an LmdbStore. */
+/** Hosts durable actors over an ActorStore (LMDB in production). */
 export class ActorHost {
   readonly clock: Clock;
-  readonly store: LmdbStore;
+  readonly store: ActorStore;
   readonly #types = new Map<string, ActorType>();
   readonly #transitions = new Map<string, PureTransition>();
   readonly #active = new Map<string, Activation>();
@@ -379,6 +380,16 @@ export class ActorHost {
       return;
     }
     if (act.fresh) actions = [...act.initialActions, ...actions];
+    const misaddressed = this.#misaddressed(act, event, actions);
+    if (misaddressed) {
+      this.stats.rejected++;
+      this.#log?.error(
+        { err: misaddressed, actor: refId(act.ref), id: envelope.id },
+        'event rejected: effect misaddressed',
+      );
+      item.resolve({ status: 'rejected', code: misaddressed.code, message: misaddressed.message });
+      return;
+    }
 
     const timerSets: TimerSet[] = [];
     const timerDeletes: { id: string; dueAt: number }[] = [];
@@ -438,6 +449,21 @@ export class ActorHost {
       },
       item.reject,
     );
+  }
+
+  /** The first `actor.send` effect whose address cannot name an actor, as a terminal error (checked before anything is committed). */
+  #misaddressed(
+    act: Activation,
+    event: ActorEvent,
+    actions: readonly { type: string; params?: unknown }[],
+  ): InvalidEffectAddressError | undefined {
+    for (const a of actions) {
+      if (a.type !== 'actor.send') continue;
+      const to = (a.params as EffectParams['actor.send'] | undefined)?.to;
+      const problem = actorRefProblem(to);
+      if (problem) return new InvalidEffectAddressError(act.ref.type, event.type, to, problem);
+    }
+    return undefined;
   }
 
   #effect<T extends keyof EffectParams>(

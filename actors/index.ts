@@ -9,5 +9,7 @@ export {
   type TimerHandle,
 } from './clock.js';
 export { LmdbStore, type LmdbStoreOptions } from './lmdb-store.js';
-export { TerminalError, RetryableError, UnknownActorTypeError } from './errors.js';
+export { MemoryStore } from './memory-store.js';
+export type { ActorStore } from './store.js';
+export { InvalidEffectAddressError, TerminalError, RetryableError, UnknownActorTypeError } from './errors.js';
 export type { ActorType, Bus, DeliverResult } from './types.js';

@@ -10,6 +10,7 @@
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { ActorRef } from '../protocol/actor.js';
+import type { ActorStore } from './store.js';
 
 /** A timer row set by an event. */
 export interface TimerSet {
@@ -61,7 +62,7 @@ type TimerKey = [number, string, string, string];
 const CLOCK_KEY = 'clock';
 
 /** The LMDB-backed store of the actor host. */
-export class LmdbStore {
+export class LmdbStore implements ActorStore {
   readonly #root: RootDatabase;
   readonly #snapshots: Database<Buffer, [string, string]>;
   readonly #timers: Database<Buffer, TimerKey>;

@@ -4,13 +4,13 @@
  * id, which the bus deduplicates, so every effect reaches NATS exactly once.
  */
 import type { Logger } from 'pino';
-import type { LmdbStore } from './lmdb-store.js';
+import type { ActorStore } from './store.js';
 import type { Bus } from './types.js';
 
 const RELAY_BATCH = 2_048;
 
 export class OutboxRelay {
-  readonly #store: LmdbStore;
+  readonly #store: ActorStore;
   readonly #log?: Logger;
   readonly #retryDelay: (attempt: number) => Promise<void>;
   #bus?: Bus;
@@ -25,7 +25,7 @@ export class OutboxRelay {
   published = 0;
 
   constructor(
-    store: LmdbStore,
+    store: ActorStore,
     bus: Bus | undefined,
     retryDelay: ((attempt: number) => Promise<void>) | undefined,
     log?: Logger,

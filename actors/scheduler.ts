@@ -5,13 +5,14 @@
  */
 import type { ActorRef } from '../protocol/actor.js';
 import type { Clock, TimerHandle } from './clock.js';
-import type { DueTimer, LmdbStore } from './lmdb-store.js';
+import type { DueTimer } from './lmdb-store.js';
+import type { ActorStore } from './store.js';
 import type { DeliverResult } from './types.js';
 
 const FIRE_BATCH = 1_000;
 
 export class TimerScheduler {
-  readonly #store: LmdbStore;
+  readonly #store: ActorStore;
   readonly #clock: Clock;
   readonly #fire: (t: DueTimer) => Promise<DeliverResult>;
   readonly #inflight = new Set<string>();
@@ -20,7 +21,7 @@ export class TimerScheduler {
   #running = false;
   #firing = false;
 
-  constructor(store: LmdbStore, clock: Clock, fire: (t: DueTimer) => Promise<DeliverResult>) {
+  constructor(store: ActorStore, clock: Clock, fire: (t: DueTimer) => Promise<DeliverResult>) {
     this.#store = store;
     this.#clock = clock;
     this.#fire = fire;

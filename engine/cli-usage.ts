@@ -78,6 +78,18 @@ options:
   --json                   JSON with each step's event
   -h, --help               this text
 `,
+  simulate: `usage: switchboard simulate <scenario.json> [--seed <n>] [--json] [--csv <out.csv>]
+       switchboard simulate compare <a.json> <b.json> [--seed <n>] [--json]
+runs the real routing machines on the actor host in virtual time (deterministic for a seed) and prints offered,
+answered, abandoned, service level, ASA, AHT and occupancy per queue, in total and per interval; compare runs two
+scenarios on the same seeded arrivals and prints b − a. The scenario format is in docs/simulate.md.
+
+options:
+  --seed <n>               seed of the arrivals and handle times (integer)
+  --json                   the whole result as JSON
+  --csv <out.csv>          also write the per-interval figures as CSV
+  -h, --help               this text
+`,
 } as const;
 
 /** A subcommand's name. */
@@ -92,6 +104,7 @@ commands:
   gateway   start a channel gateway
   demo      a single-node engine, a gateway and a scripted customer you can watch
   paths     model-based test paths generated from the conversation machines
+  simulate  a contact-center day in virtual time on the real machines (what-if)
 
 switchboard <command> --help shows a command's options.
 `;

@@ -7,6 +7,7 @@ const commands: Record<CommandName, (argv: string[]) => Promise<void>> = {
   gateway: async (argv) => (await import('../gateways/cli.js')).gatewayCommand(argv),
   demo: async (argv) => (await import('./demo.js')).demoCommand(argv),
   paths: async (argv) => (await import('./paths-command.js')).pathsCommand(argv),
+  simulate: async (argv) => (await import('./simulate/command.js')).simulateCommand(argv),
 };
 
 const [command, ...rest] = process.argv.slice(2);

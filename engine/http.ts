@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { authRoutes } from './api/auth.js';
 import { ApiError, renderError } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
+import { openApiRoutes } from './api/openapi.js';
 import { authMiddleware } from './auth/middleware.js';
 import { hostScopes } from './auth/scopes.js';
 import { routingHolderOf } from './config/routing.js';
@@ -42,6 +43,7 @@ export function createApp(engine: Engine, modules: readonly RouteModule[] = []):
   );
   app.route('/', healthRoutes(engine));
   app.route('/', authRoutes(engine));
+  app.route('/', openApiRoutes());
   for (const m of modules) app.route('/', m(engine));
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),

@@ -158,23 +158,28 @@ export class DeliveryWorker {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#ensureConsumer();
+        if (attempt > 1) this.#o.logger?.info({ channel: this.#o.adapter.channel, attempt }, 'delivery consumer ready');
         break;
       } catch (err) {
         if (this.#stopped) return;
-        this.#o.logger?.warn(
-          { err, attempt, stream: STREAMS.effects.name },
-          'delivery consumer not ready (is the engine up? it creates the streams); retrying',
+        // The gateway's readiness says once what is missing; each retry is only worth a debug line.
+        this.#o.logger?.[attempt === 1 ? 'info' : 'debug'](
+          { err, attempt, stream: STREAMS.effects.name, channel: this.#o.adapter.channel },
+          'delivery consumer not ready (is the engine up? it creates the streams); retrying every second',
         );
         await new Promise((r) => setTimeout(r, 1_000));
         if (this.#stopped) return;
       }
     }
     const consumer = await this.#o.nc.jetstream().consumers.get(STREAMS.effects.name, this.durableName);
-    this.#messages = await consumer.consume({
+    const messages = await consumer.consume({
       max_messages: this.#o.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY,
       expires: 5_000,
       callback: (m) => this.#handle(m),
     });
+    // Stopped while starting (the gateway starts workers in the background when the streams are missing).
+    if (this.#stopped) await messages.close().catch(() => undefined);
+    else this.#messages = messages;
   }
 
   async #ensureConsumer(): Promise<void> {

@@ -1,13 +1,16 @@
 /** A running gateway: the webhook HTTP server plus a delivery worker per channel, over one NATS connection. */
+import type { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
+import type { Envelope } from '../protocol/actor.js';
 import type { Channel } from '../protocol/channels.js';
 import { builtinAdapters } from './adapters.js';
 import type { ChannelAdapter } from './channel.js';
 import type { GatewayConfig } from './config.js';
 import { DeliveryWorker } from './delivery.js';
-import { JetStreamPublisher } from './publisher.js';
+import { GatewayHealth, type GatewayReadiness } from './health.js';
+import { JetStreamPublisher, PublishUnavailableError, type EnvelopePublisher } from './publisher.js';
 import type { RetryPolicy } from './retry.js';
 import { createGatewayApp, type GatewayStats } from './server.js';
 import { openRoutes } from './open/index.js';
@@ -34,13 +37,33 @@ export interface GatewayOptions {
 /** A started gateway. */
 export interface Gateway {
   readonly port: number;
+  /** The gateway's HTTP app (for in-process requests and its route list). */
+  readonly app: Hono;
   readonly nc: NatsConnection;
   readonly stats: GatewayStats;
   readonly workers: readonly DeliveryWorker[];
+  /** Checks NATS and the streams now (what `/readyz` answers). */
+  readiness(): Promise<GatewayReadiness>;
   stop(): Promise<void>;
 }
 
-/** Connects to NATS (waiting for it), serves webhooks and starts the delivery workers. */
+/** After this long without a first NATS connection, the gateway says in its log what is missing (ms). */
+export const NATS_WAIT_WARN_MS = 2_000;
+
+/** Until the first connection, webhooks are answered 503 (the platform retries); then the JetStream publisher. */
+class ConnectingPublisher implements EnvelopePublisher {
+  inner?: EnvelopePublisher;
+  constructor(readonly natsUrl: string) {}
+  publish(envelopes: readonly Envelope[]): Promise<void> {
+    if (!this.inner) return Promise.reject(new PublishUnavailableError(`not connected to NATS at ${this.natsUrl} yet`));
+    return this.inner.publish(envelopes);
+  }
+}
+
+/**
+ * Serves webhooks at once, connects to NATS (waiting for it: webhooks get 503 meanwhile), checks the streams,
+ * starts the delivery workers, and says in one log line whether it is ready or what is missing and how to fix it.
+ */
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const registry = o.adapters ?? builtinAdapters;
   const channels = o.channels ?? [...new Set(o.config.integrations.map((i) => i.channel))];
@@ -50,15 +73,18 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     return a;
   });
   const integrations = o.config.integrations.filter((i) => channels.includes(i.channel));
-  const nc = await connect({
-    servers: o.natsUrl,
-    name: `switchboard-gateway`,
-    noAsyncTraces: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    waitOnFirstConnect: true,
+  const deliver = o.deliver !== false;
+  let started = false;
+  const health = new GatewayHealth({
+    natsUrl: o.natsUrl,
+    deliver,
+    onChange: (r) => {
+      if (!started) return;
+      if (r.ready) o.logger?.info({ nats: o.natsUrl }, 'gateway ready: NATS reachable and streams present');
+      else o.logger?.warn({ nats: o.natsUrl, code: r.error?.code }, `gateway not ready: ${r.error?.message}`);
+    },
   });
-  const publisher = new JetStreamPublisher(nc, { partitions: o.config.partitions, budgetMs: o.publishBudgetMs });
+  const publisher = new ConnectingPublisher(o.natsUrl);
   // Web messaging also serves the browser: sessions, the SSE stream and the outbound hand-off (gateways/web/routes.ts);
   // open messaging also answers on Genesys' inbound API paths, handed to the webhook route (gateways/open/routes.ts).
   let self: { fetch: (req: Request) => Response | Promise<Response> } | undefined;
@@ -77,48 +103,87 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     bodyLimitBytes: o.config.bodyLimitBytes,
     logger: o.logger,
     routes,
+    health,
   });
   self = app;
-  const workers =
-    o.deliver === false
-      ? []
-      : adapters.map(
-          (adapter) =>
-            new DeliveryWorker({
-              nc,
-              adapter,
-              integrations,
-              publisher,
-              fetchImpl: o.fetchImpl,
-              retry: o.retry,
-              logger: o.logger,
-            }),
-        );
-  for (const w of workers) await w.start();
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {
     const s = serve({ fetch: app.fetch, port: o.httpPort, hostname: o.hostname ?? '127.0.0.1' }, (info) =>
       resolve({ server: s, port: info.port }),
     );
   });
-  o.logger?.info({ port, channels }, 'gateway listening');
+  const closeHttp = () =>
+    new Promise<void>((done) => {
+      const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 2_000);
+      server.close(() => {
+        clearTimeout(force);
+        done();
+      });
+    });
+  const connecting = connect({
+    servers: o.natsUrl,
+    name: `switchboard-gateway`,
+    noAsyncTraces: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+  });
+  let waited = false;
+  const warn = setTimeout(() => {
+    waited = true;
+    const r = health.current;
+    o.logger?.warn({ port, channels, nats: o.natsUrl, code: r.error?.code }, `gateway not ready: ${r.error?.message}`);
+  }, NATS_WAIT_WARN_MS);
+  let nc: NatsConnection;
+  try {
+    nc = await connecting;
+  } catch (err) {
+    clearTimeout(warn);
+    await closeHttp();
+    throw err;
+  } finally {
+    clearTimeout(warn);
+  }
+  publisher.inner = new JetStreamPublisher(nc, { partitions: o.config.partitions, budgetMs: o.publishBudgetMs });
+  const first = await health.attach(nc);
+  started = true;
+  const workers = deliver
+    ? adapters.map(
+        (adapter) =>
+          new DeliveryWorker({
+            nc,
+            adapter,
+            integrations,
+            publisher,
+            fetchImpl: o.fetchImpl,
+            retry: o.retry,
+            logger: o.logger,
+          }),
+      )
+    : [];
+  // With the streams there the workers start at once; otherwise each waits for them (an engine creates them)
+  // while webhooks are already served.
+  const starting = Promise.all(workers.map((w) => w.start()));
+  if (first.ready) await starting;
+  else starting.catch((err: unknown) => o.logger?.error({ err }, 'delivery workers failed to start'));
+  // The one start line: ready, or what is missing and how to fix it.
+  if (first.ready) o.logger?.info({ port, channels, nats: o.natsUrl, ready: true }, 'gateway listening');
+  else
+    o.logger?.warn(
+      { port, channels, nats: o.natsUrl, ready: false, code: first.error?.code, waitedForNats: waited },
+      `gateway listening, not ready: ${first.error?.message}`,
+    );
   let stopping: Promise<void> | undefined;
   return {
     port,
+    app,
     nc,
     stats,
     workers,
+    readiness: () => health.check(),
     stop: () =>
       (stopping ??= (async () => {
-        await new Promise<void>((done) => {
-          const force = setTimeout(
-            () => (server as { closeAllConnections?: () => void }).closeAllConnections?.(),
-            2_000,
-          );
-          server.close(() => {
-            clearTimeout(force);
-            done();
-          });
-        });
+        health.stop();
+        await closeHttp();
         await Promise.all(workers.map((w) => w.stop()));
         await nc.drain().catch(() => nc.close());
       })()),

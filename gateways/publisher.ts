@@ -25,10 +25,10 @@ export interface EnvelopePublisher {
   publish(envelopes: readonly Envelope[]): Promise<void>;
 }
 
-/** The envelope of one inbound event: id `<channel>:<integration>:<platform id>`, to its conversation. */
+/** The envelope of one inbound event: id `<channel>:<integration>:<dedupe id or message id>`, to its conversation. */
 export function inboundEnvelope(event: InboundEvent): Envelope {
   return {
-    id: `${event.channel}:${event.integrationId}:${event.messageId}`,
+    id: `${event.channel}:${event.integrationId}:${event.dedupeId ?? event.messageId}`,
     to: { type: CONVERSATION_ACTOR, key: conversationKey(event) },
     // Canonical events are plain data; the interface just lacks ActorEvent's index signature.
     event: event as unknown as ActorEvent,
@@ -75,6 +75,7 @@ export class JetStreamPublisher implements EnvelopePublisher {
   }
 
   async #one(env: Envelope, deadline: number): Promise<void> {
+    // An envelope the codec refuses is a bug, not NATS being down: it is thrown as it is (500, not 503).
     const data = encode(env);
     const subject = subjects.actor(partitionOf(env.to.key, this.#partitions));
     let wait = 50;

@@ -1,12 +1,17 @@
 /**
- * The gateway HTTP app: `/webhooks/<channel>/<integration id>` for every configured integration.
+ * The gateway HTTP app: `/webhooks/<channel>/<integration id>` for every configured integration,
+ * `/healthz` (the process answers; NATS state shown) and `/readyz` (NATS reachable and streams there).
  * Order per request: size limit (413) → integration lookup (404) → handshake → signature over
- * the raw bytes (401) → normalize (400) → publish to JetStream (503 unless acknowledged) → 200.
+ * the raw bytes (401) → normalize (400) → bound pass-through data → publish to JetStream (503
+ * unless acknowledged: NATS unavailable, and nothing else) → 200.
  */
 import { Hono, type Context } from 'hono';
+import { gatewayOpenApi } from './openapi.js';
 import type { Logger } from 'pino';
 import type { InboundEvent } from '../protocol/channels.js';
+import { boundEvent } from './bound.js';
 import { WebhookError, type ChannelAdapter, type Integration, type WebhookRequest } from './channel.js';
+import type { GatewayReadiness } from './health.js';
 import { PublishUnavailableError, inboundEnvelope, type EnvelopePublisher } from './publisher.js';
 
 /** Default largest webhook body accepted. */
@@ -23,6 +28,8 @@ export interface GatewayAppOptions {
   readonly logger?: Logger;
   /** Sub-apps mounted at the root before the webhook route, so their middleware (CORS) wraps it: web messaging's routes. */
   readonly routes?: readonly Hono[];
+  /** What NATS readiness is known (`startGateway` watches its connection); without it /readyz reports ready. */
+  readonly health?: { readonly current: GatewayReadiness; check(): Promise<GatewayReadiness> };
 }
 
 /** Counters a gateway exposes on /healthz. */
@@ -68,7 +75,26 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
   const stats: GatewayStats = { accepted: 0, events: 0, refused: 0, unavailable: 0 };
   const app = new Hono();
 
-  app.get('/healthz', (c) => c.json({ ok: true, channels: [...adapters.keys()], stats }));
+  // Liveness: 200 while the process answers; it says whether NATS is usable rather than claiming "ok".
+  app.get('/healthz', (c) => {
+    const r = o.health?.current;
+    const ready = r?.ready ?? true;
+    return c.json({
+      status: ready ? 'ok' : 'degraded',
+      ready,
+      ...(r ? { nats: r.nats } : {}),
+      ...(r?.error ? { error: r.error } : {}),
+      channels: [...adapters.keys()],
+      stats,
+    });
+  });
+  // Readiness: 200 only while webhooks can be accepted; 503 with what is missing and how to fix it.
+  app.get('/readyz', async (c) => {
+    if (!o.health) return c.json({ status: 'ready', ready: true });
+    const r = await o.health.check();
+    return c.json({ status: r.ready ? 'ready' : 'not_ready', ...r }, r.ready ? 200 : 503);
+  });
+  app.get('/openapi.json', (c) => c.json(gatewayOpenApi()));
   for (const sub of o.routes ?? []) app.route('/', sub);
   app.on(['GET', 'POST'], '/webhooks/:channel/:integration', async (c) => {
     // hono's bodyLimit middleware cut throughput by more than half here (bench/RESULTS.md); the
@@ -115,7 +141,8 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
         return fail(c, 400, 'handshake_invalid', `a GET must be the ${adapter.channel} verification handshake`);
       adapter.verify(req, integration);
       const received = now();
-      events = adapter.normalize(req, integration).map((e) => ({ ...e, receivedAt: received }));
+      // Only what the canonical event needs travels on, bounded: hostile nesting in unused fields stays behind.
+      events = adapter.normalize(req, integration).map((e) => boundEvent({ ...e, receivedAt: received }));
     } catch (err) {
       stats.refused++;
       if (err instanceof WebhookError) return fail(c, err.status, err.code, err.message);
@@ -134,13 +161,18 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
     try {
       await o.publisher.publish(events.map(inboundEnvelope));
     } catch (err) {
+      if (!(err instanceof PublishUnavailableError)) {
+        // Not NATS: a 503 would make the platform retry for days a message that can never be published.
+        o.logger?.error({ err, channel: adapter.channel, integration: integration.id }, 'webhook publish failed');
+        return fail(c, 500, 'internal_error', 'the gateway failed to publish this webhook; see its log');
+      }
       stats.unavailable++;
+      const why = o.health?.current.error;
       o.logger?.warn(
-        { err, channel: adapter.channel, integration: integration.id },
+        { err, channel: adapter.channel, integration: integration.id, ...(why ? { why: why.code } : {}) },
         'webhook answered 503: publish not acknowledged',
       );
-      const message = err instanceof PublishUnavailableError ? err.message : 'the message bus is unavailable';
-      return fail(c, 503, 'nats_unavailable', `${message}; retry later`);
+      return fail(c, 503, 'nats_unavailable', `${why ? why.message : err.message}; retry later`);
     }
     stats.accepted++;
     stats.events += events.length;

@@ -1,8 +1,8 @@
 /**
  * Delivery status of the conversation's outbound messages. The delivery worker reports
  * `delivery.updated` (sent with the provider's id, or failed) for Switchboard's message id; the
- * platform later sends `receipt.received` (delivered, read, failed) for the PROVIDER's ids, or a
- * watermark time. The conversation keeps a bounded map provider id → history seq to route those
+ * platform later sends `receipt.received` (delivered, read, failed) for the PROVIDER's ids and/or a
+ * watermark time (Messenger: everything sent before it). The conversation keeps a bounded map provider id → history seq to route those
  * receipts to the right history page, and parks receipts that overtake their `sent` report.
  */
 import { enqueueActions } from 'xstate';
@@ -104,19 +104,26 @@ export const onReceipt: never = enqueueActions((args) => {
   };
   const reason = event.reason;
   const changes: Partial<ConversationContext> = {};
-  if (event.providerMessageIds && event.providerMessageIds.length > 0) {
+  const ids = event.providerMessageIds ?? [];
+  const updated = new Set<number>();
+  if (ids.length > 0) {
     const parked = [...context.parked];
-    for (const pid of event.providerMessageIds) {
+    for (const pid of ids) {
       const hit = context.sent.find((s) => s[0] === pid);
-      if (hit) statusTo(enqueue, context, hit[1], event.status, event.at, reason ? { reason } : {});
-      else parked.push([pid, event.status, event.at, reason?.code, reason?.message]);
+      if (hit) {
+        statusTo(enqueue, context, hit[1], event.status, event.at, reason ? { reason } : {});
+        updated.add(hit[1]);
+      } else parked.push([pid, event.status, event.at, reason?.code, reason?.message]);
     }
     if (parked.length !== context.parked.length) changes.parked = bounded(parked, PARKED_MAX);
-  } else {
-    // A watermark: everything sent at or before `at` reached this status.
-    for (const [, seq, sentAt] of context.sent)
-      if (sentAt <= event.at) statusTo(enqueue, context, seq, event.status, event.at, reason ? { reason } : {});
   }
+  // A watermark: everything sent at or before it reached this status; the status time stays the receipt's
+  // own `at`. Receipts without ids or watermark (older events) used `at` as the watermark.
+  const watermark = event.watermark ?? (ids.length === 0 ? event.at : undefined);
+  if (watermark !== undefined)
+    for (const [, seq, sentAt] of context.sent)
+      if (sentAt <= watermark && !updated.has(seq))
+        statusTo(enqueue, context, seq, event.status, event.at, reason ? { reason } : {});
   if (event.status === 'failed' && reason?.code === 'opted_out')
     changes.window = { ...context.window, optedOut: true, optedIn: false };
   enqueue.assign(changes);

@@ -11,6 +11,7 @@ import type { DeliveryUpdated, InboundEvent, MessageUnsent } from '../protocol/c
 import type { ChannelPolicy } from './channel-policies.js';
 import { historyKey, pageOf } from './conversation-ids.js';
 import { onDeliveryUpdated, onReceipt } from './conversation-delivery.js';
+import { notifyTyping, recordEchoed, rememberReplyToken } from './conversation-signals.js';
 import {
   THREADING_MAX_MS,
   continueInteraction,
@@ -113,6 +114,10 @@ export const conversationMachine = setup({
     'delivery.updated': { actions: onDeliveryUpdated },
     'receipt.received': { actions: onReceipt },
     'message.unsent': { actions: forwardUnsent },
+    // Neither is customer input: no interaction opens, the reply window does not move.
+    'typing.indicated': { actions: notifyTyping },
+    'message.echoed': { actions: recordEchoed },
+    'contact.followed': { actions: rememberReplyToken },
     'contact.linked': { actions: assign({ contactId: ({ event }) => event.contactId }) },
   },
   states: {

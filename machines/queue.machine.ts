@@ -49,6 +49,8 @@ export type QueueEvent =
       skills?: readonly string[];
       mediaType?: MediaType;
       enqueuedAt?: number;
+      /** Skip this agent on the next dispatch when another qualifies (a direct offer to them just fell back). */
+      avoidAgentId?: string;
       info?: Record<string, unknown>;
     } & At)
   | ({ type: 'queue.interaction_withdrawn'; interactionId: string; reason: string } & At)
@@ -114,6 +116,7 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
         skills: event.skills ?? [],
         mediaType: event.mediaType ?? q.mediaType,
         declinedBy: [],
+        ...(event.avoidAgentId !== undefined ? { avoidAgentId: event.avoidAgentId } : {}),
         info: event.info,
       };
       waiting = insertByScore(waiting, entry);
@@ -250,7 +253,7 @@ function dispatchAndArm(
           info: { ...e.info, enqueuedAt: e.enqueuedAt, priority: e.priority, skills: e.skills },
         },
       );
-      next[p.index] = { ...e, offer: { offerId, agentId: p.agentId, at } };
+      next[p.index] = { ...e, offer: { offerId, agentId: p.agentId, at }, avoidAgentId: undefined };
     }
     waiting = next;
     agents = agentsNext;

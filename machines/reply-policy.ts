@@ -28,7 +28,7 @@ export interface WindowState {
   /** Length of the free-form window the last opener started (24 h, or 7 days for an ad referral). */
   openMs: number;
   lastInboundAt?: number;
-  /** The platform id of the last customer message (reply token on LINE, comment id on public posts). */
+  /** What a reply answers: the last reply token on LINE, the post or comment id on public posts, else the platform id of the last customer message. */
   lastInboundId?: string;
   replyTokenUsed: boolean;
   privateRepliesLeft: number;
@@ -132,7 +132,9 @@ export function windowAfterInbound(
     repliesLeft: policy.repliesPerInbound,
     openMs: referral ? policy.referralWindowMs! : (policy.freeFormWindowMs ?? 0),
     lastInboundAt: at,
-    lastInboundId: e.public?.parentId ?? e.public?.postId ?? e.messageId,
+    // Reply-token channels (LINE) answer with the event's token (none on a redelivery); public posts the post or comment.
+    lastInboundId:
+      policy.replyTokenMs !== undefined ? e.replyToken : (e.public?.parentId ?? e.public?.postId ?? e.messageId),
     replyTokenUsed: false,
     privateRepliesLeft: policy.privateReply?.max ?? 0,
   };
@@ -257,6 +259,7 @@ export function decideReply(phase: WindowPhase, ctx: ReplyContext, req: ReplyReq
   if (
     policy.replyTokenMs !== undefined &&
     !w.replyTokenUsed &&
+    w.lastInboundId !== undefined &&
     w.lastInboundAt !== undefined &&
     now < w.lastInboundAt + policy.replyTokenMs
   ) {

@@ -83,6 +83,8 @@ export interface WaitingEntry {
   readonly mediaType: MediaType;
   /** Agents that declined it (not offered again by this queue). */
   readonly declinedBy: readonly string[];
+  /** Skipped by the next dispatch when another agent qualifies: the agent whose direct offer just fell back. */
+  readonly avoidAgentId?: string;
   /** The offer in flight, if any. */
   readonly offer?: { readonly offerId: string; readonly agentId: string; readonly at: number };
   readonly info?: Readonly<Record<string, unknown>>;
@@ -182,7 +184,8 @@ export function estimate(agent: AgentView, media: MediaType): number {
 
 /**
  * The dispatch pass: waiting entries in score order, each offered to the best eligible agent
- * with room (skills required at the entry's current ring, not an agent that declined it).
+ * with room (skills required at the entry's current ring, not an agent that declined it, and
+ * not the agent an affinity or transfer offer just fell back from while another qualifies).
  * Stops as soon as no agent has room, so a full contact center costs almost nothing.
  */
 export function dispatch(
@@ -208,6 +211,7 @@ export function dispatch(
     if (entry.offer) continue;
     const waitMs = now - entry.enqueuedAt;
     let best: AgentView | undefined;
+    let avoided: AgentView | undefined;
     for (const a of pool) {
       if (
         (room.get(a.agentId) ?? 0) <= 0 ||
@@ -215,8 +219,11 @@ export function dispatch(
         (entry.declinedBy.length > 0 && entry.declinedBy.includes(a.agentId))
       )
         continue;
-      if (!best || better(queue.strategy, a, best, entry)) best = a;
+      if (a.agentId === entry.avoidAgentId) avoided = a;
+      else if (!best || better(queue.strategy, a, best, entry)) best = a;
     }
+    // The agent who just let it fall back gets it again only when nobody else qualifies.
+    best ??= avoided;
     if (!best) continue;
     out.push({ interactionId: entry.interactionId, agentId: best.agentId, index });
     const left = room.get(best.agentId)! - 1;

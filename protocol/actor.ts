@@ -25,3 +25,18 @@ export interface Envelope<E extends ActorEvent = ActorEvent> {
 export function refId(ref: ActorRef): string {
   return `${ref.type}/${ref.key}`;
 }
+
+/** Longest actor key accepted (keys travel in envelopes and LMDB keys). */
+export const MAX_ACTOR_KEY_LENGTH = 512;
+
+/** Why `ref` cannot address an actor (an empty or over-long key, control characters, no type), or undefined when it can. */
+export function actorRefProblem(
+  ref: { readonly type?: unknown; readonly key?: unknown } | undefined,
+): string | undefined {
+  if (!ref || typeof ref.type !== 'string' || ref.type === '') return 'no actor type';
+  if (typeof ref.key !== 'string' || ref.key.trim() === '') return 'an empty key';
+  if (ref.key.length > MAX_ACTOR_KEY_LENGTH) return `a key longer than ${MAX_ACTOR_KEY_LENGTH} characters`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f]/.test(ref.key)) return 'a key with control characters';
+  return undefined;
+}

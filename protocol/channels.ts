@@ -54,8 +54,13 @@ export interface InboundBase {
   readonly integrationId: string;
   /** The customer's id on the channel (phone, page-scoped id, opaque id …). */
   readonly channelUserId: string;
-  /** The platform's id of this message or event: the dedupe id. */
+  /** The platform's id of this message or event (LINE `message.id`, Telegram `message_id` in its chat, …). */
   readonly messageId: string;
+  /**
+   * The id the platform repeats when it retries a webhook, when that is not the message id (LINE
+   * `webhookEventId`, Telegram `update_id`): the dedupe id. `messageId` otherwise.
+   */
+  readonly dedupeId?: string;
   /** The platform's timestamp, ms since epoch. */
   readonly at: number;
   /** When the gateway received it, ms since epoch. */
@@ -78,6 +83,41 @@ export interface MessageReceived extends InboundBase {
   readonly public?: { readonly postId: string; readonly parentId?: string; readonly keywords?: readonly string[] };
   /** Apple Messages intent/group ids and locale, used by routing rules. */
   readonly routing?: { readonly intent?: string; readonly group?: string; readonly locale?: string };
+  /** LINE: the event's single-use reply token (about a minute); a reply within its life uses it. */
+  readonly replyToken?: string;
+}
+
+/** Who wrote a business-side message on the platform: a person or a bot (Genesys `originatingEntity`). */
+export type OriginatingEntity = 'human' | 'bot';
+
+/**
+ * A message the business sent to the customer on the platform itself, not through Switchboard
+ * (Genesys Open Messaging outbound webhooks): recorded in the customer's conversation, never
+ * customer input, never opening an interaction.
+ */
+export interface MessageEchoed extends InboundBase {
+  readonly type: 'message.echoed';
+  readonly kind: InboundKind;
+  readonly text?: string;
+  readonly media?: readonly MediaItem[];
+  readonly originatingEntity: OriginatingEntity;
+  /** The sender's display name on the platform, when given. */
+  readonly senderName?: string;
+}
+
+/**
+ * Someone started or stopped typing (X DM typing, Apple typing_start/typing_end, open messaging
+ * typing either way). Shown live to the handling agent; never stored, never opening an interaction.
+ */
+export interface TypingIndicated extends InboundBase {
+  readonly type: 'typing.indicated';
+  /** true: started typing; false: stopped. */
+  readonly active: boolean;
+  /** The customer, or the business's side on the platform (a Genesys agent or bot). */
+  readonly by: 'customer' | 'business';
+  readonly originatingEntity?: OriginatingEntity;
+  /** How long the indicator lasts, when the platform says (ms). */
+  readonly durationMs?: number;
 }
 
 /** Customer took a message back (Instagram unsend). */
@@ -93,8 +133,13 @@ export interface ReceiptReceived extends InboundBase {
   readonly status: 'delivered' | 'read' | 'failed';
   /** Why a `failed` receipt failed, mapped to a Switchboard reason code. */
   readonly reason?: { readonly code: string; readonly message: string; readonly providerCode?: string };
-  /** The provider's message ids the receipt covers (or a watermark time in `at`). */
+  /** The provider's message ids the receipt covers. */
   readonly providerMessageIds?: readonly string[];
+  /**
+   * Everything the business sent at or before this time (ms) reached `status` (Messenger delivery
+   * and read watermarks). `at` stays the time of the receipt itself.
+   */
+  readonly watermark?: number;
 }
 
 /** Customer closed the conversation (Apple Messages close), followed/unfollowed, opted out/in, asked for help. */
@@ -107,10 +152,18 @@ export interface CustomerSignal extends InboundBase {
     | 'contact.followed'
     | 'contact.unfollowed';
   readonly text?: string;
+  /** LINE follow events: the reply token, as on messages. */
+  readonly replyToken?: string;
 }
 
 /** Every canonical inbound event a gateway publishes. */
-export type InboundEvent = MessageReceived | MessageUnsent | ReceiptReceived | CustomerSignal;
+export type InboundEvent =
+  | MessageReceived
+  | MessageUnsent
+  | ReceiptReceived
+  | CustomerSignal
+  | MessageEchoed
+  | TypingIndicated;
 
 /** The conversation actor key of an inbound event: one conversation per (channel, integration, user). */
 export function conversationKey(e: Pick<InboundBase, 'channel' | 'integrationId' | 'channelUserId'>): string {
@@ -133,7 +186,7 @@ export interface OutboundMessage {
   readonly template?: { readonly name: string; readonly language: string; readonly params?: readonly string[] };
   /** Messenger/Instagram message tag, e.g. HUMAN_AGENT. */
   readonly tag?: string;
-  /** Reply to a platform message (LINE reply token, public comment reply …). */
+  /** Reply to a platform message: the LINE reply token itself, the post or comment id on public posts, … */
   readonly replyTo?: string;
   /** Public social: reply publicly on the post, or privately. */
   readonly visibility?: 'public' | 'private';

@@ -13,7 +13,7 @@ import { RoutingConfigError, routingHolderOf, type RoutingConfigHolder } from '.
 import type { Engine } from '../engine.js';
 import { ApiError } from './errors.js';
 
-const FileBody = z.object({ name: z.string().min(1).max(255) }).strict();
+export const FileBody = z.object({ name: z.string().min(1).max(255) }).strict();
 /** Largest routing file read from the configuration directory. */
 export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
 

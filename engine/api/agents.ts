@@ -18,16 +18,16 @@ import { conversationRoutes } from './conversations.js';
 import { ApiError } from './errors.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
-const PresenceBody = z
+export const PresenceBody = z
   .object({ presence: z.enum(['available', 'not_ready', 'offline']), reason: z.string().min(1).optional() })
   .strict();
-const TransferBody = z
+export const TransferBody = z
   .object({ queueId: z.string().min(1).optional(), agentId: z.string().min(1).optional() })
   .strict()
   .refine((b) => !!b.queueId !== !!b.agentId, 'give exactly one of queueId or agentId');
 // A missing code is not a schema error: the route answers `wrapup_code_required` with the codes to use.
-const WrapupBody = z.object({ code: z.string().nullish() }).strict();
-const SendBody = z
+export const WrapupBody = z.object({ code: z.string().nullish() }).strict();
+export const SendBody = z
   .object({
     requestId: z
       .string()

@@ -15,10 +15,10 @@ import { routingHolderOf } from '../config/routing.js';
 import type { Engine } from '../engine.js';
 import { ApiError } from './errors.js';
 
-const LoginBody = z
+export const LoginBody = z
   .object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), password: z.string().min(1).max(1_024) })
   .strict();
-const AuditQuery = z.object({
+export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(100),
   before: z.coerce.number().int().min(1).optional(),
 });

@@ -27,7 +27,7 @@ const Media = z
   .strict()
   .refine((m) => m.url || m.id, 'a media item needs url or id');
 
-const ReplyBody = z
+export const ReplyBody = z
   .object({
     requestId: z
       .string()
@@ -49,12 +49,12 @@ const ReplyBody = z
   })
   .strict();
 
-const ConsentBody = z.object({ optedIn: z.boolean() }).strict();
-const LinkBody = z.union([
+export const ConsentBody = z.object({ optedIn: z.boolean() }).strict();
+export const LinkBody = z.union([
   z.object({ conversationKey: z.string().min(1) }).strict(),
   z.object({ kind: z.enum(['phone', 'email']), value: z.string().min(3), verified: z.literal(true) }).strict(),
 ]);
-const Paging = z.object({
+export const Paging = z.object({
   from: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });

@@ -5,7 +5,7 @@ import type { Engine } from '../engine.js';
 import { SettleTimeoutError } from '../quiescence.js';
 import { ApiError } from './errors.js';
 
-const AdvanceBody = z.object({
+export const AdvanceBody = z.object({
   ms: z
     .number()
     .int()

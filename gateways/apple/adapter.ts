@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import type { ChannelAdapter, Integration, SendResult, WebhookRequest, AdapterOptions } from '../channel.js';
 import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, MediaItem, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
+import { boundPassThrough } from '../bound.js';
 import { jwtProblem, signAppleJwt } from './jwt.js';
 import { type AppleMessage, appleMessage } from './schema.js';
 
@@ -70,23 +71,18 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
       switch (msg.type) {
         case 'typing_start':
         case 'typing_end':
-          return [];
+          return [{ ...base, type: 'typing.indicated', active: msg.type === 'typing_start', by: 'customer' }];
         case 'close':
           return [{ ...base, type: 'conversation.closed_by_customer' }];
         case 'text': {
           const media = (msg.attachments ?? []).map(attachmentOf);
-          if (media.length > 0)
-            return [
-              {
-                ...base,
-                type: 'message.received',
-                kind: 'media',
-                media,
-                ...(msg.body ? { text: msg.body } : {}),
-                ...routing,
-              },
-            ];
-          return [{ ...base, type: 'message.received', kind: 'text', text: msg.body ?? '', ...routing }];
+          if (media.length > 0) {
+            const text = textWithoutPlaceholders(msg.body);
+            return [{ ...base, type: 'message.received', kind: 'media', media, ...(text ? { text } : {}), ...routing }];
+          }
+          return [
+            { ...base, type: 'message.received', kind: 'text', text: textWithoutPlaceholders(msg.body), ...routing },
+          ];
         }
         case 'interactive':
           return [{ ...base, type: 'message.received', kind: 'postback', postback: postbackOf(msg), ...routing }];
@@ -177,6 +173,12 @@ function parse(raw: Uint8Array): AppleMessage {
   return parseJsonBody(bytes, appleMessage);
 }
 
+/** Apple marks where each attachment sits in the text with U+FFFC; the attachments themselves are the media. */
+function textWithoutPlaceholders(body: string | undefined): string {
+  const text = body ?? '';
+  return text.includes('\uFFFC') ? text.replaceAll('\uFFFC', '').trim() : text;
+}
+
 function routingOf(msg: AppleMessage, headers: Headers): Pick<MessageReceived, 'routing'> {
   const intent = msg.intent ?? headers.get('intent') ?? undefined;
   const group = msg.group ?? headers.get('group') ?? undefined;
@@ -208,7 +210,8 @@ function postbackOf(msg: AppleMessage): { payload: string; title?: string } {
     // Quick replies carry the chosen identifier; list/time pickers and forms carry their data dictionary.
     const quick = (d.data as { ['quick-reply']?: { selectedIdentifier?: unknown } } | undefined)?.['quick-reply']
       ?.selectedIdentifier;
-    const payload = typeof quick === 'string' ? quick : JSON.stringify(d.data ?? {});
+    // Only a bounded copy: the data may nest deeper than JSON.stringify (or the wire codec) can go.
+    const payload = typeof quick === 'string' ? quick : JSON.stringify(boundPassThrough(d.data ?? {}));
     return { payload, ...(title ? { title } : {}) };
   }
   if (msg.interactiveDataRef) {

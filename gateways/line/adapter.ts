@@ -1,55 +1,32 @@
 /**
- * LINE Messaging API: `x-line-signature` = base64 HMAC-SHA256(channel secret, raw body); events keyed by
- * `webhookEventId`; replies use the event's single-use reply token (1 minute), push otherwise.
+ * LINE Messaging API: `x-line-signature` = base64 HMAC-SHA256(channel secret, raw body); events deduplicated by
+ * `webhookEventId`, messages identified by `message.id`; replies use the event's single-use reply token
+ * (1 minute), push otherwise.
  */
 import { parseJsonBody } from '../parse.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
+import type { AdapterOptions, ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
 import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
 import { type LineEvent, lineWebhookBody } from './schema.js';
 
 /** Public LINE API base; integrations override it with `sendBaseUrl`. */
 export const LINE_API_BASE_URL = 'https://api.line.me';
-/** Reply tokens "must be used within one minute"; kept a little less to leave time for the call. */
-export const LINE_REPLY_TOKEN_TTL_MS = 50_000;
-const MAX_TOKENS = 10_000;
 const SEND_TIMEOUT_MS = 10_000;
 
-/** Options of the LINE adapter (a clock for reply-token expiry). */
-export interface LineAdapterOptions {
-  readonly now?: () => number;
-}
+/** Options of the LINE adapter. */
+export type LineAdapterOptions = AdapterOptions;
 
-/** Builds the LINE adapter; it remembers reply tokens by webhookEventId so a reply can use them. */
-export function createLineAdapter(
-  options: LineAdapterOptions = {},
-): ChannelAdapter & { replyTokenFor(eventId: string): string | undefined } {
+/**
+ * Builds the LINE adapter. The reply token travels with the canonical event (message, postback and follow
+ * events) to the conversation, which decides within the token's life to answer with it (`replyTo`); the
+ * adapter then uses the reply API, and push when there is no token or LINE refuses it.
+ */
+export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdapter {
   const now = options.now ?? Date.now;
-  // webhookEventId → reply token; the conversation replies to its last inbound messageId (= webhookEventId).
-  const tokens = new Map<string, { token: string; until: number }>();
-
-  function remember(eventId: string, token: string, at: number): void {
-    if (tokens.size >= MAX_TOKENS) {
-      for (const [k, v] of tokens) if (v.until <= now() || tokens.size >= MAX_TOKENS) tokens.delete(k);
-    }
-    tokens.set(eventId, { token, until: at + LINE_REPLY_TOKEN_TTL_MS });
-  }
-
-  function replyTokenFor(eventId: string): string | undefined {
-    const t = tokens.get(eventId);
-    if (!t) return undefined;
-    if (t.until <= now()) {
-      tokens.delete(eventId);
-      return undefined;
-    }
-    return t.token;
-  }
-
   return {
     channel: 'line',
     length: { max: 5_000, unit: 'chars', split: true },
-    replyTokenFor,
 
     verify(req: WebhookRequest, integration: Integration): void {
       const header = req.headers.get('x-line-signature');
@@ -71,11 +48,7 @@ export function createLineAdapter(
       const out: InboundEvent[] = [];
       for (const e of body.events) {
         const ev = normalizeEvent(e, integration.id, receivedAt);
-        if (!ev) continue;
-        // A redelivered event's reply token may be unusable: only fresh ones are kept.
-        if (e.replyToken && !e.deliveryContext?.isRedelivery && ev.type === 'message.received')
-          remember(e.webhookEventId, e.replyToken, receivedAt);
-        out.push(ev);
+        if (ev) out.push(ev);
       }
       return out;
     },
@@ -90,17 +63,13 @@ export function createLineAdapter(
         );
       const messages = [lineMessageOf(message)];
       const base = (integration.sendBaseUrl ?? LINE_API_BASE_URL).replace(/\/$/, '');
-      const replyToken = message.replyTo ? (replyTokenFor(message.replyTo) ?? rawToken(message.replyTo)) : undefined;
+      const replyToken = message.replyTo ? rawToken(message.replyTo) : undefined;
       if (replyToken) {
         const res = await call(fetchImpl, `${base}/v2/bot/message/reply`, token, { replyToken, messages });
-        if (res.ok) {
-          if (message.replyTo) tokens.delete(message.replyTo);
-          return providerIdOf(await res.json().catch(() => ({})));
-        }
+        if (res.ok) return providerIdOf(await res.json().catch(() => ({})));
         const err = await errorOf(res);
         // Used or expired token: fall back to push (the message still reaches the customer).
         if (!(res.status === 400 && /reply token/i.test(err.message))) throw err;
-        if (message.replyTo) tokens.delete(message.replyTo);
       }
       // A split message's parts share message.id: the retry key also covers the part's content.
       const res = await call(
@@ -126,14 +95,18 @@ function normalizeEvent(e: LineEvent, integrationId: string, receivedAt: number)
   const s = e.source;
   const channelUserId = s?.type === 'group' ? s.groupId : s?.type === 'room' ? s.roomId : s?.userId;
   if (!channelUserId) return undefined; // e.g. events without a source: nothing to route
+  // webhookEventId is what a redelivery repeats: the dedupe id. A message's own id is LINE's message.id.
   const base = {
     channel: 'line' as const,
     integrationId,
     channelUserId,
     messageId: e.webhookEventId,
+    dedupeId: e.webhookEventId,
     at: e.timestamp,
     receivedAt,
   };
+  // A redelivered event's reply token may be unusable: only fresh ones travel on.
+  const reply = e.replyToken && !e.deliveryContext?.isRedelivery ? { replyToken: e.replyToken } : {};
   switch (e.type) {
     case 'message': {
       if (!e.message)
@@ -142,15 +115,15 @@ function normalizeEvent(e: LineEvent, integrationId: string, receivedAt: number)
           'body_invalid',
           `event ${e.webhookEventId}: a message event needs a message object`,
         );
-      return { ...base, type: 'message.received', ...messageFields(e.message) };
+      return { ...base, messageId: e.message.id, type: 'message.received', ...messageFields(e.message), ...reply };
     }
     case 'postback': {
       if (!e.postback)
         throw new WebhookError(400, 'body_invalid', `event ${e.webhookEventId}: a postback event needs postback.data`);
-      return { ...base, type: 'message.received', kind: 'postback', postback: { payload: e.postback.data } };
+      return { ...base, type: 'message.received', kind: 'postback', postback: { payload: e.postback.data }, ...reply };
     }
     case 'follow':
-      return { ...base, type: 'contact.followed' };
+      return { ...base, type: 'contact.followed', ...reply };
     case 'unfollow':
       return { ...base, type: 'contact.unfollowed' };
     case 'unsend': {
@@ -236,7 +209,7 @@ function lineMessageOf(m: OutboundMessage): Record<string, unknown> {
   );
 }
 
-/** A replyTo that does not look like a webhookEventId (26-character ULID) is taken as a raw reply token. */
+/** The reply token in `replyTo`; a webhookEventId (26-character ULID, from events queued before tokens travelled) is none. */
 function rawToken(replyTo: string): string | undefined {
   return /^[0-9A-Z]{26}$/.test(replyTo) ? undefined : replyTo;
 }

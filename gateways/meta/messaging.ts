@@ -1,4 +1,5 @@
 /** Messenger and Instagram share one webhook shape (`entry[].messaging[]`) and one Send API: both live here. */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { InboundEvent, MediaItem, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
 import { SendError, WebhookError, type Integration, type WebhookRequest } from '../channel.js';
@@ -27,7 +28,8 @@ const event = z
   .object({
     sender: z.object({ id: z.string().min(1) }),
     recipient: z.object({ id: z.string().min(1) }),
-    timestamp: z.number(),
+    // Delivery events (message_deliveries) carry no timestamp: only their watermark.
+    timestamp: z.number().optional(),
     message: z
       .object({
         mid: z.string().min(1),
@@ -99,8 +101,22 @@ function mediaOf(attachments: z.infer<typeof attachment>[]): MediaItem[] {
   }));
 }
 
-function toEvent(channel: MessagingChannel, e: MetaEvent, integration: Integration): InboundEvent | undefined {
-  const base = { channel, integrationId: integration.id, channelUserId: e.sender.id, at: e.timestamp };
+function toEvent(
+  channel: MessagingChannel,
+  e: MetaEvent,
+  integration: Integration,
+  entryTime: number | undefined,
+): InboundEvent | undefined {
+  // Every event but a delivery has its own timestamp; a delivery is dated by its entry (or its watermark).
+  const at = e.timestamp ?? entryTime ?? e.delivery?.watermark;
+  if (at === undefined) {
+    throw new WebhookError(
+      400,
+      'body_invalid',
+      'timestamp: a messaging event without delivery.watermark needs its timestamp (ms)',
+    );
+  }
+  const base = { channel, integrationId: integration.id, channelUserId: e.sender.id, at };
   const m = e.message;
   if (m) {
     if (m.is_echo) return undefined; // the business's own message, never customer input
@@ -144,7 +160,7 @@ function toEvent(channel: MessagingChannel, e: MetaEvent, integration: Integrati
     return { ...common, kind: 'unsupported' };
   }
   if (e.postback) {
-    const id = e.postback.mid ?? `postback:${e.sender.id}:${e.timestamp}`;
+    const id = e.postback.mid ?? `postback:${e.sender.id}:${at}`;
     const ref = referralOf(e.referral);
     return {
       type: 'message.received',
@@ -157,16 +173,20 @@ function toEvent(channel: MessagingChannel, e: MetaEvent, integration: Integrati
     };
   }
   if (e.delivery) {
+    // "mids … may not be present"; "all messages with a timestamp before watermark were delivered".
+    const mids = e.delivery.mids ?? [];
+    const w = e.delivery.watermark;
     return {
       type: 'receipt.received',
       ...base,
-      at: e.delivery.watermark,
-      messageId: `delivery:${e.delivery.watermark}`,
+      messageId: `delivery:${w}${mids.length ? `:${digest(mids.join(','))}` : ''}`,
       status: 'delivered',
-      ...(e.delivery.mids ? { providerMessageIds: e.delivery.mids } : {}),
+      watermark: w,
+      ...(mids.length ? { providerMessageIds: mids } : {}),
     };
   }
   if (e.read) {
+    // Instagram names the last message read; Messenger a watermark: what was read, not when (that is `timestamp`).
     if (e.read.mid)
       return {
         type: 'receipt.received',
@@ -175,23 +195,28 @@ function toEvent(channel: MessagingChannel, e: MetaEvent, integration: Integrati
         status: 'read',
         providerMessageIds: [e.read.mid],
       };
-    const w = e.read.watermark ?? e.timestamp;
-    return { type: 'receipt.received', ...base, at: w, messageId: `read:${w}`, status: 'read' };
+    const w = e.read.watermark ?? at;
+    return { type: 'receipt.received', ...base, messageId: `read:${w}`, status: 'read', watermark: w };
   }
   if (e.reaction) {
     const action = e.reaction.action ?? 'react';
     return {
       type: 'message.received',
       ...base,
-      messageId: `reaction:${e.reaction.mid}:${action}:${e.timestamp}`,
+      messageId: `reaction:${e.reaction.mid}:${action}:${at}`,
       kind: 'reaction',
       ...(action === 'react' && (e.reaction.emoji ?? e.reaction.reaction)
         ? { text: e.reaction.emoji ?? e.reaction.reaction }
         : {}),
     };
   }
-  if (e.optin) return { type: 'contact.opted_in', ...base, messageId: `optin:${e.sender.id}:${e.timestamp}` };
+  if (e.optin) return { type: 'contact.opted_in', ...base, messageId: `optin:${e.sender.id}:${at}` };
   return undefined; // standalone referrals, typing and other notifications carry no customer input
+}
+
+/** A short stable digest for dedupe ids built from several platform ids. */
+function digest(text: string): string {
+  return createHash('sha1').update(text).digest('hex').slice(0, 12);
 }
 
 /** Parses a Messenger (`object: page`) or Instagram (`object: instagram`) webhook into canonical events. */
@@ -213,7 +238,7 @@ export function normalizeMessaging(
     // Standby events belong to the thread owner (handover protocol): another app answers them.
     for (const e of entry.messaging ?? []) {
       if (e.sender.id === entry.id) continue; // sent by the page/account itself (echo)
-      const ev = toEvent(channel, e, integration);
+      const ev = toEvent(channel, e, integration, entry.time);
       if (ev) events.push(ev);
     }
   }

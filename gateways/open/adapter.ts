@@ -1,16 +1,28 @@
 /**
  * Open messaging, compatible with Genesys Cloud Open Messaging: middleware posts the documented inbound message,
- * receipt and event bodies; Switchboard posts the "Outbound Open NormalizedMessage" to the middleware's webhook,
+ * receipt and event bodies, and Genesys' own outbound webhook bodies (`direction: "Outbound"`: the business's
+ * messages and typing, recorded in the customer's conversation, never customer input); Switchboard posts the "Outbound Open NormalizedMessage" to the middleware's webhook,
  * signed `X-Hub-Signature-256: sha256=<base64 HMAC-SHA256(secret, body)>` (base64, not hex).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { ZodType } from 'zod';
 import type { ChannelAdapter, Integration, SendResult, WebhookRequest, AdapterOptions } from '../channel.js';
+import { clipDepth } from '../bound.js';
 import { SendError, WebhookError } from '../channel.js';
-import type { InboundEvent, MediaItem, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
-import { type OpenMessage, openEvent, openMessage, openReceipt } from './schema.js';
+import type {
+  InboundEvent,
+  MediaItem,
+  MessageEchoed,
+  MessageReceived,
+  OriginatingEntity,
+  OutboundMessage,
+  TypingIndicated,
+} from '../../protocol/channels.js';
+import { type OpenEvent, type OpenMessage, openEvent, openMessage, openReceipt } from './schema.js';
 
 const SEND_TIMEOUT_MS = 10_000;
+/** How deep the answer to an inbound API call echoes the posted body. */
+const ACK_ECHO_MAX_DEPTH = 32;
 
 /** The base64 signature value Genesys puts in X-Hub-Signature-256 (with its `sha256=` prefix). */
 export function openSignature(secret: string, body: Uint8Array | string): string {
@@ -56,10 +68,7 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
       const value = json(req.rawBody);
       const kind = kindOf(req.url, value);
       const receivedAt = now();
-      if (kind === 'event') {
-        parse(value, openEvent);
-        return []; // typing indicators: nothing to route
-      }
+      if (kind === 'event') return typingOf(parse(value, openEvent), integration, receivedAt);
       if (kind === 'receipt') {
         const r = parse(value, openReceipt);
         const status = r.status.toLowerCase();
@@ -90,6 +99,7 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
         ];
       }
       const m = parse(value, openMessage);
+      if (isOutbound(m.direction)) return [echoOf(m, integration, receivedAt)];
       const messageId = m.channel.messageId ?? m.id ?? m.channel.id;
       if (!messageId)
         throw new WebhookError(
@@ -120,7 +130,11 @@ export function createOpenAdapter(options: OpenAdapterOptions = {}): ChannelAdap
       // Genesys answers the inbound API with the normalized message it stored; echo the body with its id.
       let body: Record<string, unknown> = {};
       try {
-        body = JSON.parse(new TextDecoder().decode(req.rawBody)) as Record<string, unknown>;
+        // Fields the echo does not need may nest deeper than JSON.stringify can go: keep a bounded copy.
+        body = clipDepth(JSON.parse(new TextDecoder().decode(req.rawBody)), ACK_ECHO_MAX_DEPTH) as Record<
+          string,
+          unknown
+        >;
       } catch {
         // verified and normalized already; an empty echo is still a success
       }
@@ -198,6 +212,89 @@ function kindOf(url: string, value: unknown): 'message' | 'receipt' | 'event' {
   return 'message';
 }
 
+/** Genesys → middleware bodies (its outbound webhook) say `direction: "Outbound"`: the business's side. */
+function isOutbound(direction: string | undefined): boolean {
+  return direction?.toLowerCase() === 'outbound';
+}
+
+function entityOf(value: string | undefined): OriginatingEntity {
+  return value?.toLowerCase() === 'bot' ? 'bot' : 'human';
+}
+
+/**
+ * A Genesys outbound message (an agent's or bot's reply, signed X-Hub-Signature-256): never customer input. It
+ * belongs to the conversation of the customer it went to (`channel.to.id`), as the business's message.
+ */
+function echoOf(m: OpenMessage, integration: Integration, receivedAt: number): MessageEchoed {
+  const customer = m.channel.to?.id;
+  if (!customer)
+    throw new WebhookError(400, 'body_invalid', 'channel.to.id: an outbound message names the customer it went to');
+  const id = m.id ?? m.channel.messageId;
+  if (!id) throw new WebhookError(400, 'body_invalid', "id: the outbound message's Genesys id is required");
+  const media = mediaOf(m);
+  const nickname = m.channel.from.nickname;
+  return {
+    type: 'message.echoed',
+    channel: 'open',
+    integrationId: integration.id,
+    channelUserId: customer,
+    messageId: id,
+    dedupeId: `outbound:${id}`,
+    at: time(m.channel.time, 'channel.time'),
+    receivedAt,
+    kind: media.length > 0 ? 'media' : m.text !== undefined ? 'text' : 'unsupported',
+    ...(m.text !== undefined ? { text: m.text } : {}),
+    ...(media.length > 0 ? { media } : {}),
+    originatingEntity: entityOf(m.originatingEntity),
+    ...(nickname ? { senderName: nickname } : {}),
+  };
+}
+
+/** Typing events either way: the customer's (middleware → Switchboard) or the business's (Genesys outbound). */
+function typingOf(e: OpenEvent, integration: Integration, receivedAt: number): TypingIndicated[] {
+  const outbound = isOutbound(e.direction);
+  const customer = outbound ? e.channel.to?.id : e.channel.from?.id;
+  const typing = e.events.filter((x) => x.eventType.toLowerCase() === 'typing');
+  if (typing.length === 0) return []; // other event types carry nothing a conversation shows
+  if (!customer)
+    throw new WebhookError(
+      400,
+      'body_invalid',
+      `${outbound ? 'channel.to.id' : 'channel.from.id'}: a typing event names the customer`,
+    );
+  const at = e.channel.time !== undefined ? time(e.channel.time, 'channel.time') : receivedAt;
+  const id = e.id ?? e.channel.messageId ?? `typing:${outbound ? 'out' : 'in'}:${customer}:${at}`;
+  return typing.map((x, i) => ({
+    type: 'typing.indicated' as const,
+    channel: 'open' as const,
+    integrationId: integration.id,
+    channelUserId: customer,
+    messageId: typing.length > 1 ? `${id}:${i}` : id,
+    dedupeId: `${outbound ? 'outbound' : 'event'}:${typing.length > 1 ? `${id}:${i}` : id}`,
+    at,
+    receivedAt,
+    active: x.typing?.type?.toLowerCase() !== 'off',
+    by: outbound ? ('business' as const) : ('customer' as const),
+    ...(outbound ? { originatingEntity: entityOf(e.originatingEntity) } : {}),
+    ...(x.typing?.duration !== undefined ? { durationMs: x.typing.duration } : {}),
+  }));
+}
+
+function mediaOf(m: OpenMessage): MediaItem[] {
+  return (m.content ?? [])
+    .filter((c) => c.contentType === 'Attachment' && c.attachment)
+    .map((c) => {
+      const a = c.attachment!;
+      return {
+        ...(a.url ? { url: a.url } : {}),
+        ...(a.id ? { id: a.id } : {}),
+        ...(a.mime ? { mimeType: a.mime } : {}),
+        ...(a.filename ? { filename: a.filename } : {}),
+        ...(a.text ? { caption: a.text } : {}),
+      };
+    });
+}
+
 function contentOf(m: OpenMessage): Pick<MessageReceived, 'kind' | 'text' | 'media' | 'postback' | 'location'> {
   const text = m.text !== undefined ? { text: m.text } : {};
   const items = m.content ?? [];
@@ -217,18 +314,7 @@ function contentOf(m: OpenMessage): Pick<MessageReceived, 'kind' | 'text' | 'med
       location: { latitude: loc.latitude, longitude: loc.longitude, ...(loc.address ? { address: loc.address } : {}) },
       ...text,
     };
-  const media: MediaItem[] = items
-    .filter((c) => c.contentType === 'Attachment' && c.attachment)
-    .map((c) => {
-      const a = c.attachment!;
-      return {
-        ...(a.url ? { url: a.url } : {}),
-        ...(a.id ? { id: a.id } : {}),
-        ...(a.mime ? { mimeType: a.mime } : {}),
-        ...(a.filename ? { filename: a.filename } : {}),
-        ...(a.text ? { caption: a.text } : {}),
-      };
-    });
+  const media = mediaOf(m);
   if (media.length > 0) return { kind: 'media', media, ...text };
   if (m.text !== undefined) return { kind: 'text', text: m.text };
   return { kind: 'unsupported' };

@@ -35,7 +35,12 @@ export function openRoutes(
       : [form.get('client_id'), form.get('client_secret')];
     if (form.get('grant_type') !== 'client_credentials')
       return c.json(
-        { error: 'unsupported_grant_type', description: 'only grant_type=client_credentials is supported' },
+        // RFC 6749 §5.2 error shape (`error_description`); `description` kept for clients written against it.
+        {
+          error: 'unsupported_grant_type',
+          error_description: 'only grant_type=client_credentials is supported',
+          description: 'only grant_type=client_credentials is supported',
+        },
         400,
       );
     const match = integrations.find(
@@ -46,7 +51,15 @@ export function openRoutes(
         safeEqual(i.credentials.oauthClientId, id ?? '') &&
         safeEqual(i.credentials.oauthClientSecret ?? '', secret ?? ''),
     );
-    if (!match) return c.json({ error: 'invalid_client', description: 'unknown client id or wrong secret' }, 401);
+    if (!match)
+      return c.json(
+        {
+          error: 'invalid_client',
+          error_description: 'unknown client id or wrong secret',
+          description: 'unknown client id or wrong secret',
+        },
+        401,
+      );
     return c.json({
       access_token: match.credentials.inboundToken,
       token_type: 'bearer',

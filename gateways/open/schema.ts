@@ -51,6 +51,8 @@ export const openMessage = z.looseObject({
   id: z.string().optional(),
   type: z.string().optional(),
   direction: z.string().optional(),
+  /** Outbound (Genesys → middleware) messages: who wrote it, `Human` or `Bot`. */
+  originatingEntity: z.string().optional(),
   text: z.string().optional(),
   content: z.array(content).optional(),
 });
@@ -65,13 +67,28 @@ export const openReceipt = z.looseObject({
   reasons: z.array(z.looseObject({ code: z.string().optional(), message: z.string().optional() })).optional(),
 });
 
-/** Typing and other events (middleware → Switchboard). */
+/** Typing and other events, from the customer's side (middleware → Switchboard) or the business's (Genesys outbound). */
 export const openEvent = z.looseObject({
-  channel: z.looseObject({ from: party.optional(), time: z.string().optional() }),
-  events: z.array(z.looseObject({ eventType: z.string() })),
+  id: z.string().optional(),
+  channel: z.looseObject({
+    messageId: z.string().optional(),
+    from: party.optional(),
+    to: party.partial().optional(),
+    time: z.string().optional(),
+  }),
+  direction: z.string().optional(),
+  originatingEntity: z.string().optional(),
+  events: z.array(
+    z.looseObject({
+      eventType: z.string(),
+      typing: z.looseObject({ type: z.string().optional(), duration: z.number().optional() }).optional(),
+    }),
+  ),
 });
 
 /** A parsed open-messaging inbound message. */
 export type OpenMessage = z.infer<typeof openMessage>;
+/** A parsed open-messaging event body. */
+export type OpenEvent = z.infer<typeof openEvent>;
 /** A parsed open-messaging receipt. */
 export type OpenReceipt = z.infer<typeof openReceipt>;

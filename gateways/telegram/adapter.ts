@@ -1,6 +1,6 @@
 /**
- * Telegram Bot API webhooks: the static `X-Telegram-Bot-Api-Secret-Token` (no HMAC), one Update per request keyed by
- * `update_id`; sends through sendMessage/sendPhoto/… with the bot token in the path.
+ * Telegram Bot API webhooks: the static `X-Telegram-Bot-Api-Secret-Token` (no HMAC), one Update per request
+ * deduplicated by `update_id`, messages identified by `message_id` in their chat; sends through sendMessage/sendPhoto/… with the bot token in the path.
  */
 import { parseJsonBody } from '../parse.js';
 import { timingSafeEqual } from 'node:crypto';
@@ -45,11 +45,12 @@ export function createTelegramAdapter(options: TelegramAdapterOptions = {}): Cha
     normalize(req: WebhookRequest, integration: Integration): InboundEvent[] {
       const u = parse(req.rawBody);
       const receivedAt = now();
-      const messageId = String(u.update_id);
+      // update_id is what a retry repeats (the dedupe id); a message's own id is its message_id in its chat.
+      const dedupeId = String(u.update_id);
       const m = u.message ?? u.edited_message;
       if (m) {
         if (m.from?.is_bot) return [];
-        return [{ ...baseOf(m, integration.id, messageId, receivedAt), type: 'message.received', ...contentOf(m) }];
+        return [{ ...baseOf(m, integration.id, dedupeId, receivedAt), type: 'message.received', ...contentOf(m) }];
       }
       if (u.callback_query) {
         const q = u.callback_query;
@@ -60,7 +61,8 @@ export function createTelegramAdapter(options: TelegramAdapterOptions = {}): Cha
             channel: 'telegram',
             integrationId: integration.id,
             channelUserId: String(chatId),
-            messageId,
+            messageId: `callback:${q.id}`,
+            dedupeId,
             at: q.message ? q.message.date * 1000 : receivedAt,
             receivedAt,
             ...nameOf(q.from),
@@ -81,7 +83,8 @@ export function createTelegramAdapter(options: TelegramAdapterOptions = {}): Cha
             channel: 'telegram',
             integrationId: integration.id,
             channelUserId: String(c.chat.id),
-            messageId,
+            messageId: `member:${c.date}:${status}`,
+            dedupeId,
             at: c.date * 1000,
             receivedAt,
             ...nameOf(c.from),
@@ -142,12 +145,13 @@ function nameOf(u: { first_name?: string; last_name?: string; username?: string 
   return name ? { displayName: name } : {};
 }
 
-function baseOf(m: TelegramMessage, integrationId: string, messageId: string, receivedAt: number) {
+function baseOf(m: TelegramMessage, integrationId: string, dedupeId: string, receivedAt: number) {
   return {
     channel: 'telegram' as const,
     integrationId,
     channelUserId: String(m.chat.id),
-    messageId,
+    messageId: String(m.message_id),
+    dedupeId,
     at: m.date * 1000,
     receivedAt,
     ...nameOf(m.from),
@@ -175,10 +179,31 @@ function contentOf(m: TelegramMessage): Content {
       media: [{ id: m.sticker.file_id, ...(m.sticker.emoji ? { caption: m.sticker.emoji } : {}) }],
     };
   if (m.venue)
-    return { kind: 'location', location: { ...m.venue.location, name: m.venue.title, address: m.venue.address } };
+    return {
+      kind: 'location',
+      location: {
+        latitude: m.venue.location.latitude,
+        longitude: m.venue.location.longitude,
+        name: m.venue.title,
+        address: m.venue.address,
+      },
+    };
   if (m.location)
     return { kind: 'location', location: { latitude: m.location.latitude, longitude: m.location.longitude } };
-  if (m.contact) return { kind: 'contact', contact: { ...m.contact } };
+  if (m.contact) {
+    // Only the contact's documented fields: unknown ones may be anything, nested any depth.
+    const c = m.contact;
+    return {
+      kind: 'contact',
+      contact: {
+        phone_number: c.phone_number,
+        first_name: c.first_name,
+        ...(c.last_name !== undefined ? { last_name: c.last_name } : {}),
+        ...(c.user_id !== undefined ? { user_id: c.user_id } : {}),
+        ...(c.vcard !== undefined ? { vcard: c.vcard } : {}),
+      },
+    };
+  }
   if (typeof m.text === 'string') return { kind: 'text', text: m.text };
   return { kind: 'unsupported' };
 }

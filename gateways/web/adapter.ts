@@ -118,7 +118,17 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChannelAdapte
       };
       const out: InboundEvent[] = [];
       for (const i of Array.isArray(r.data) ? r.data : [r.data as z.infer<typeof item>]) {
-        if (i.type === 'typing') continue;
+        if (i.type === 'typing') {
+          const active = i.on !== false;
+          out.push({
+            ...base,
+            type: 'typing.indicated',
+            messageId: `${sessionId}:typing:${at}:${active ? 'on' : 'off'}`,
+            active,
+            by: 'customer',
+          });
+          continue;
+        }
         // Namespaced by session: two browsers may pick the same client id.
         const messageId = `${sessionId}:${i.clientMessageId}`;
         if (i.type === 'close') out.push({ ...base, type: 'conversation.closed_by_customer', messageId });

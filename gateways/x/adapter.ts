@@ -44,6 +44,13 @@ const markRead = z
     last_read_event_id: z.string(),
   })
   .passthrough();
+const typing = z
+  .object({
+    created_timestamp: z.union([z.string(), z.number()]),
+    sender_id: z.string().min(1),
+    target: z.object({ recipient_id: z.string() }).passthrough().optional(),
+  })
+  .passthrough();
 const follow = z
   .object({
     type: z.enum(['follow', 'unfollow']),
@@ -57,12 +64,13 @@ const body = z
     for_user_id: z.string().min(1),
     direct_message_events: z.array(dm).optional(),
     direct_message_mark_read_events: z.array(markRead).optional(),
+    direct_message_indicate_typing_events: z.array(typing).optional(),
     follow_events: z.array(follow).optional(),
     users: z.record(z.string(), z.object({ name: z.string().optional() }).passthrough()).optional(),
   })
   .passthrough();
 
-/** Parses an Account Activity payload into DM events (own sent DMs dropped), read receipts and follows. */
+/** Parses an Account Activity payload into DM events (own sent DMs dropped), read receipts, typing and follows. */
 export function normalizeXActivity(req: WebhookRequest, integration: Integration): InboundEvent[] {
   const p = parseJsonBody(req.rawBody, body);
   const events: InboundEvent[] = [];
@@ -123,6 +131,21 @@ export function normalizeXActivity(req: WebhookRequest, integration: Integration
       at: millis(r.created_timestamp) ?? 0,
       status: 'read',
       providerMessageIds: [r.last_read_event_id],
+    });
+  }
+  for (const t of p.direct_message_indicate_typing_events ?? []) {
+    if (t.sender_id === p.for_user_id) continue; // the account itself typing
+    const at = millis(t.created_timestamp) ?? 0;
+    // X sends a typing event when the customer starts typing; the indicator lapses by itself.
+    events.push({
+      type: 'typing.indicated',
+      channel: 'x',
+      integrationId: integration.id,
+      channelUserId: t.sender_id,
+      messageId: `typing:${t.sender_id}:${at}`,
+      at,
+      active: true,
+      by: 'customer',
     });
   }
   for (const f of p.follow_events ?? []) {

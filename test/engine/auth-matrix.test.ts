@@ -33,6 +33,7 @@ const SELF_ONLY: Row = [401, 403, 'ok', 403, 403];
 const MATRIX: Record<string, Row> = {
   'GET /healthz': OPEN,
   'GET /readyz': OPEN,
+  'GET /openapi.json': OPEN,
   'POST /auth/login': OPEN,
   'POST /auth/logout': OPEN,
   'GET /auth/me': ANYONE_SIGNED_IN,

@@ -27,6 +27,7 @@ describe('switchboard CLI', () => {
       ['gateway', '--help'],
       ['demo', '-h'],
       ['paths', '--help'],
+      ['simulate', '--help'],
     ]) {
       const r = run(command!, flag!);
       expect(r.status, `${command} ${flag}`).toBe(0);
@@ -49,6 +50,7 @@ describe('switchboard CLI', () => {
       [['gateway', '--frob', 'x'], 'switchboard gateway: unknown option --frob'],
       [['auth', 'list', '--data', tempDir(), '--frob'], 'switchboard auth: unknown option --frob'],
       [['demo', '--nope'], 'switchboard demo: unknown option --nope'],
+      [['simulate', '--nope'], 'switchboard simulate: unknown option --nope'],
       [['paths', '--machine', 'reply-window', '--color'], 'switchboard paths: unknown option --color'],
       [['engine', '--data'], "switchboard engine: Option '--data <value>' argument missing"],
       [['engine', '--data', tempDir(), '--http', 'eighty'], 'switchboard engine: --http must be a port number'],

@@ -44,8 +44,13 @@ describe('Messenger webhooks', () => {
         },
       }),
       ev({ postback: { mid: 'm_pb', title: 'Get Started', payload: 'GET_STARTED' } }),
-      ev({ delivery: { mids: ['m_out1', 'm_out2'], watermark: 1458668856253 } }),
-      ev({ read: { watermark: 1458668856299 } }),
+      // As Meta sends them: a delivery has no timestamp; a read has one, and a watermark for what was read.
+      {
+        sender: { id: PSID },
+        recipient: { id: PAGE },
+        delivery: { mids: ['m_out1', 'm_out2'], watermark: 1458668856253 },
+      },
+      ev({ read: { watermark: 1458668856299 } }, 1458692752490),
       ev({ reaction: { mid: 'm_out1', action: 'react', reaction: 'love', emoji: '❤️' } }),
       ev({ optin: { ref: 'PASS_THROUGH' } }),
       {
@@ -89,8 +94,12 @@ describe('Messenger webhooks', () => {
     expect(e[2]).toMatchObject({ media: [{ url: 'https://scontent.xx.fbcdn.net/v/a.jpg', mimeType: 'image' }] });
     expect(e[3]).toMatchObject({ location: { latitude: 48.85, longitude: 2.35, name: 'Home' } });
     expect(e[4]).toMatchObject({ messageId: 'm_pb', postback: { payload: 'GET_STARTED', title: 'Get Started' } });
-    expect(e[5]).toMatchObject({ providerMessageIds: ['m_out1', 'm_out2'], at: 1458668856253 });
-    expect(e[6]).toMatchObject({ messageId: 'read:1458668856299' });
+    expect(e[5]).toMatchObject({
+      providerMessageIds: ['m_out1', 'm_out2'],
+      watermark: 1458668856253,
+      at: 1458692752478, // the entry's time
+    });
+    expect(e[6]).toMatchObject({ messageId: 'read:1458668856299', watermark: 1458668856299, at: 1458692752490 });
     expect(e[9]).toMatchObject({ referral: { source: 'ad', ref: '6045246247433' } });
     expect(e.some((x) => x.messageId === 'm_echo')).toBe(false);
   });

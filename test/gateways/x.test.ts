@@ -61,6 +61,9 @@ describe('X Account Activity webhooks', () => {
           last_read_event_id: '1060700',
         },
       ],
+      direct_message_indicate_typing_events: [
+        { created_timestamp: '1518127183443', sender_id: CUSTOMER, target: { recipient_id: ME } },
+      ],
       follow_events: [
         {
           type: 'follow',
@@ -79,6 +82,7 @@ describe('X Account Activity webhooks', () => {
       'postback',
       'media',
       'receipt.received',
+      'typing.indicated',
       'contact.followed',
     ]);
     expect(e[0]).toMatchObject({
@@ -91,6 +95,7 @@ describe('X Account Activity webhooks', () => {
     expect(e[1]).toMatchObject({ postback: { payload: 'confirm_yes', title: 'Yes' } });
     expect(e[2]).toMatchObject({ media: [{ id: '9391', mimeType: 'photo' }] });
     expect(e[3]).toMatchObject({ status: 'read', providerMessageIds: ['1060700'] });
+    expect(e[4]).toMatchObject({ channelUserId: CUSTOMER, at: 1518127183443, active: true, by: 'customer' });
     expect(e.some((x) => x.messageId === '1060634')).toBe(false);
   });
 

@@ -248,14 +248,35 @@ describe('conversation actor', () => {
     const { rt, msg, reply } = setup();
     const line = 'line:ch1:U123';
     const ref = { type: 'conversation', key: line };
-    await rt.send(ref, msg(line, 'reply-token-1'));
+    // The token travels with the event; LINE's message id is not a token.
+    await rt.send(ref, msg(line, '468789577898262530', { replyToken: 'reply-token-1' }));
     await rt.send(ref, reply({ text: 'first' }));
     await rt.send(ref, reply({ text: 'second' }));
-    await rt.send(ref, msg(line, 'reply-token-2'));
+    await rt.send(ref, msg(line, '468789577898262531', { replyToken: 'reply-token-2' }));
     await rt.clock.advance(60_000);
     await rt.send(ref, reply({ text: 'too late for the token' }));
+    await rt.send(ref, msg(line, '468789577898262532')); // a redelivery: its token is not passed on
+    await rt.send(ref, reply({ text: 'no token' }));
+    // A follow (friend added or unblocked) carries a token too.
+    const [, integrationId, channelUserId] = line.split(':');
+    await rt.send(ref, {
+      type: 'contact.followed',
+      channel: 'line',
+      integrationId,
+      channelUserId,
+      messageId: '01HA0000000000000000F0LL0W',
+      replyToken: 'reply-token-3',
+      at: rt.clock.now(),
+    });
+    await rt.send(ref, reply({ text: 'welcome back' }));
     await rt.settle();
-    expect(rt.bus.outbound.map((o) => o.replyTo ?? 'push')).toEqual(['reply-token-1', 'push', 'push']);
+    expect(rt.bus.outbound.map((o) => o.replyTo ?? 'push')).toEqual([
+      'reply-token-1',
+      'push',
+      'push',
+      'push',
+      'reply-token-3',
+    ]);
 
     const post = 'social:fbpage:user-5';
     const pref = { type: 'conversation', key: post };
@@ -273,6 +294,109 @@ describe('conversation actor', () => {
       ['public', 'comment-1'],
       ['private', 'comment-1'],
     ]);
+    await rt.close();
+  });
+
+  it('typing is shown live to the handling agent only, never stored; business messages on the platform are history, not customer input', async () => {
+    const { rt, msg, ctx, page } = setup();
+    const key = 'open:open-1:cust-42';
+    const ref = { type: 'conversation', key };
+    const party = { channel: 'open', integrationId: 'open-1', channelUserId: 'cust-42' };
+    const typing = (id: string, extra: Record<string, unknown> = {}) => ({
+      type: 'typing.indicated',
+      ...party,
+      messageId: id,
+      active: true,
+      by: 'customer',
+      at: rt.clock.now(),
+      ...extra,
+    });
+    const live = () => rt.bus.records.filter((r) => r.subject.startsWith('sb.live.'));
+    // Before any message: no interaction opens, nothing is stored, nobody is told.
+    await rt.send(ref, typing('t1'));
+    expect(ctx(key)).toMatchObject({ interactions: 0, seq: 0 });
+    // A bot answers on the platform: the business's message, in history, still no interaction.
+    await rt.send(ref, {
+      type: 'message.echoed',
+      ...party,
+      messageId: 'gen-1',
+      kind: 'text',
+      text: 'Hi, I am the bot',
+      originatingEntity: 'bot',
+      at: rt.clock.now(),
+    });
+    await rt.settle();
+    expect(ctx(key)).toMatchObject({ interactions: 0, seq: 1 });
+    expect(page(key)[0]).toMatchObject({
+      direction: 'outbound',
+      text: 'Hi, I am the bot',
+      platformMessageId: 'gen-1',
+      status: 'sent',
+      sender: { kind: 'business', originatingEntity: 'bot' },
+    });
+    expect(rt.bus.routingEvents()).toEqual([]);
+    await rt.send(ref, msg(key, 'm1'));
+    const interactionId = ctx(key).current!.interactionId;
+    await rt.send(ref, typing('t2'));
+    expect(live()).toEqual([]); // queued, no agent yet
+    await rt.send(ref, { type: 'interaction.connected', interactionId, agentId: 'ana', at: rt.clock.now() });
+    await rt.send(ref, typing('t3'));
+    await rt.send(ref, typing('t4', { by: 'business', originatingEntity: 'human', durationMs: 5000 }));
+    await rt.send(ref, typing('t5', { active: false }));
+    await rt.settle();
+    expect(live().map((r) => [r.subject, r.data.by, r.data.active])).toEqual([
+      ['sb.live.agent.ana', 'customer', true],
+      ['sb.live.agent.ana', 'business', true],
+      ['sb.live.agent.ana', 'customer', false],
+    ]);
+    expect(live()[1]!.data).toMatchObject({
+      kind: 'typing',
+      interactionId,
+      conversationKey: key,
+      originatingEntity: 'human',
+      durationMs: 5000,
+    });
+    expect(page(key).filter((e) => e.kind === 'typing' || e.platformMessageId?.startsWith('t'))).toEqual([]);
+    expect(ctx(key).seq).toBe(3); // echo, interaction marker, customer message
+    await rt.close();
+  });
+
+  it('Messenger watermarks: what was delivered or read is the watermark; the status time is the event time', async () => {
+    const { rt, msg, reply, page } = setup();
+    const key = 'messenger:page1:psid-7';
+    const ref = { type: 'conversation', key };
+    const base = { channel: 'messenger', integrationId: 'page1', channelUserId: 'psid-7' };
+    await rt.send(ref, msg(key, 'mid.in'));
+    const ids: string[] = [];
+    for (const [t, pid] of [
+      ['one', 'p1'],
+      ['two', 'p2'],
+    ]) {
+      const r = (await rt.send(ref, reply({ text: t }))) as unknown as { data: { messageIds: string[] } };
+      ids.push(r.data.messageIds[0]!);
+      await rt.send(ref, {
+        type: 'delivery.updated',
+        messageId: ids.at(-1),
+        status: 'sent',
+        providerMessageId: pid,
+        at: rt.clock.now(),
+      });
+      await rt.clock.advance(1_000);
+    }
+    const afterOne = rt.clock.now() - 1_500;
+    const readAt = rt.clock.now() + 60_000;
+    await rt.send(ref, {
+      type: 'receipt.received',
+      ...base,
+      messageId: 'read:w',
+      status: 'read',
+      watermark: afterOne,
+      at: readAt,
+    });
+    await rt.settle();
+    const entry = (id: string) => page(key).find((e) => e.messageId === id);
+    expect(entry(ids[0]!)).toMatchObject({ status: 'read', statusAt: readAt });
+    expect(entry(ids[1]!)?.status).toBe('sent');
     await rt.close();
   });
 

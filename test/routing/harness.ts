@@ -16,9 +16,13 @@ import { tempDir } from '../support/tmp.js';
 export class LoopbackBus implements Bus {
   host?: ActorHost;
   readonly local = new Set(['agent', 'queue', 'interaction']);
+  /** Whether `settle` throws when an event between actors was rejected. */
+  failOnRejected = true;
   readonly external: Envelope[] = [];
   readonly live: { topic: string; [k: string]: unknown }[] = [];
   readonly records: { kind: string; [k: string]: unknown }[] = [];
+  /** Envelopes between actors that the host rejected (a machine bug such as a misaddressed effect). */
+  readonly rejected: { envelope: Envelope; code: string; message: string }[] = [];
   readonly #pending = new Set<Promise<unknown>>();
 
   async publish(subject: string, data: Uint8Array): Promise<void> {
@@ -28,7 +32,11 @@ export class LoopbackBus implements Bus {
         this.external.push(env);
         return;
       }
-      const p = this.host!.deliver(env).finally(() => this.#pending.delete(p));
+      const p = this.host!.deliver(env)
+        .then((r) => {
+          if (r.status === 'rejected') this.rejected.push({ envelope: env, code: r.code, message: r.message });
+        })
+        .finally(() => this.#pending.delete(p));
       this.#pending.add(p);
     } else if (subject.startsWith('sb.live.')) this.live.push(decode(data));
     else if (subject.startsWith('sb.record.')) this.records.push(decode(data));
@@ -40,7 +48,11 @@ export class LoopbackBus implements Bus {
       await this.host!.drain();
       if (this.#pending.size === 0) {
         await new Promise((r) => setImmediate(r));
-        if (this.#pending.size === 0) return;
+        if (this.#pending.size === 0) {
+          if (this.rejected.length > 0 && this.failOnRejected)
+            throw new Error(`an actor rejected an event: ${this.rejected.map((x) => x.message).join('; ')}`);
+          return;
+        }
       }
       await Promise.all([...this.#pending]);
     }
@@ -68,6 +80,9 @@ export async function routingHarness(file: RoutingFile, opts: { start?: number; 
   let n = 0;
   const send = async (type: string, key: string, event: ActorEvent) => {
     const r = await host.send({ type, key }, event, `t${++n}`);
+    // A misaddressed effect is a machine bug: fail the test here rather than return it as an answer.
+    if (r.status === 'rejected' && r.code === 'effect_address_invalid' && bus.failOnRejected)
+      throw new Error(r.message);
     await bus.settle();
     return r;
   };

@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SendError, WebhookError, type Integration } from '../../../gateways/channel.js';
 import { createAppleAdapter } from '../../../gateways/apple/index.js';
-import type { OutboundMessage } from '../../../protocol/channels.js';
+import type { MessageReceived, OutboundMessage } from '../../../protocol/channels.js';
 import { type FakeProvider, startFakeProvider, webhookRequest } from '../line/fake-provider.js';
 
 const SECRET_B64 = Buffer.from('apple-msp-api-secret-0123456789abcdef').toString('base64');
@@ -76,7 +76,19 @@ describe('Apple Messages for Business webhooks', () => {
   it('normalizes text with routing data, attachments, interactive replies, typing and close', () => {
     const base = { channel: 'apple', integrationId: 'apple-main', channelUserId: USER, at: NOW, receivedAt: NOW };
     const one = (body: object | Uint8Array) => a.normalize(request(body), integration);
-    expect(one(msg('6c1b5e0a-0001-4000-8000-000000000001', { type: 'typing_start' }))).toEqual([]);
+    expect(one(msg('6c1b5e0a-0001-4000-8000-000000000001', { type: 'typing_start' }))).toEqual([
+      {
+        ...base,
+        type: 'typing.indicated',
+        messageId: '6c1b5e0a-0001-4000-8000-000000000001',
+        active: true,
+        by: 'customer',
+      },
+    ]);
+    expect(one(msg('6c1b5e0a-0001-4000-8000-00000000000e', { type: 'typing_end' }))[0]).toMatchObject({
+      type: 'typing.indicated',
+      active: false,
+    });
     expect(
       one(
         msg('6c1b5e0a-0001-4000-8000-000000000002', {
@@ -125,6 +137,19 @@ describe('Apple Messages for Business webhooks', () => {
         },
       ],
     });
+    expect(att[0]).not.toHaveProperty('text'); // the U+FFFC placeholder is not text
+    const two = one(
+      msg('6c1b5e0a-0001-4000-8000-00000000000f', {
+        type: 'text',
+        body: 'Here are both \ufffc\ufffc',
+        attachments: [
+          { name: 'a.jpeg', mimeType: 'image/jpeg', url: 'https://p47-content.icloud.com/MZ1/a', key: 'k1' },
+          { name: 'b.pdf', mimeType: 'application/pdf', url: 'https://p47-content.icloud.com/MZ1/b', key: 'k2' },
+        ],
+      }),
+    );
+    expect(two[0]).toMatchObject({ kind: 'media', text: 'Here are both' });
+    expect((two[0] as MessageReceived).media?.map((m) => m.filename)).toEqual(['a.jpeg', 'b.pdf']);
     const list = one(
       msg('6c1b5e0a-0001-4000-8000-000000000004', {
         type: 'interactive',

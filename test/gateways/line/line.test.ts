@@ -146,28 +146,36 @@ describe('LINE webhooks', () => {
       {
         ...base,
         type: 'message.received',
-        messageId: '01HA000000000000000000TEXT',
+        messageId: '468789577898262530',
+        dedupeId: '01HA000000000000000000TEXT',
         kind: 'text',
         text: 'Hello, world',
+        replyToken: 'tok-text',
       },
       {
         ...base,
         type: 'message.received',
-        messageId: '01HA00000000000000000IMAGE',
+        messageId: '354718705033693859',
+        dedupeId: '01HA00000000000000000IMAGE',
         kind: 'media',
         media: [{ id: '354718705033693859', mimeType: 'image/*' }],
+        replyToken: 'tok-img',
       },
       {
         ...base,
         type: 'message.received',
-        messageId: '01HA0000000000000000000FLE',
+        messageId: '325708',
+        dedupeId: '01HA0000000000000000000FLE',
         kind: 'media',
         media: [{ id: '325708', filename: 'invoice.pdf' }],
+        replyToken: 'tok-file',
       },
       {
         ...base,
         type: 'message.received',
-        messageId: '01HA00000000000000000L0CAT',
+        messageId: '325709',
+        dedupeId: '01HA00000000000000000L0CAT',
+        replyToken: 'tok-loc',
         kind: 'location',
         location: {
           latitude: 35.67966,
@@ -179,33 +187,55 @@ describe('LINE webhooks', () => {
       {
         ...base,
         type: 'message.received',
-        messageId: '01HA000000000000000STICKER',
+        messageId: '325710',
+        dedupeId: '01HA000000000000000STICKER',
         kind: 'sticker',
         media: [{ id: '1/1', caption: 'Happy Smile' }],
+        replyToken: 'tok-st',
       },
       {
         ...base,
         type: 'message.received',
         messageId: '01HA0000000000000000P0STBK',
+        dedupeId: '01HA0000000000000000P0STBK',
         kind: 'postback',
         postback: { payload: 'action=buy&itemid=111' },
+        replyToken: 'tok-pb',
       },
-      { ...base, type: 'contact.followed', messageId: '01HA0000000000000000F0LL0W' },
-      { ...base, type: 'contact.unfollowed', messageId: '01HA000000000000000UNF0LL0' },
-      { ...base, type: 'message.unsent', messageId: '01HA00000000000000000UNSND', unsentMessageId: '325708' },
+      {
+        ...base,
+        type: 'contact.followed',
+        messageId: '01HA0000000000000000F0LL0W',
+        dedupeId: '01HA0000000000000000F0LL0W',
+        replyToken: 'tok-f',
+      },
+      {
+        ...base,
+        type: 'contact.unfollowed',
+        messageId: '01HA000000000000000UNF0LL0',
+        dedupeId: '01HA000000000000000UNF0LL0',
+      },
+      {
+        ...base,
+        type: 'message.unsent',
+        messageId: '01HA00000000000000000UNSND',
+        dedupeId: '01HA00000000000000000UNSND',
+        unsentMessageId: '325708',
+      },
       {
         ...base,
         channelUserId: 'C4af4980629',
         type: 'message.received',
-        messageId: '01HA0000000000000000GR0UPM',
+        messageId: '325711',
+        dedupeId: '01HA0000000000000000GR0UPM',
         kind: 'text',
         text: 'group hi',
+        replyToken: 'tok-g',
       },
     ]);
-    expect(a.replyTokenFor('01HA000000000000000000TEXT')).toBe('tok-text');
   });
 
-  it('gives a redelivered event the same dedupe id and does not trust its reply token', () => {
+  it('gives a redelivered event the same dedupe id and message id, and does not pass on its reply token', () => {
     const a = createLineAdapter();
     const ev = (redelivery: boolean) =>
       body({
@@ -217,10 +247,11 @@ describe('LINE webhooks', () => {
         deliveryContext: { isRedelivery: redelivery },
       });
     const first = a.normalize(signed(ev(false)), integration);
-    const a2 = createLineAdapter();
-    const replay = a2.normalize(signed(ev(true)), integration);
-    expect(replay[0]!.messageId).toBe(first[0]!.messageId);
-    expect(a2.replyTokenFor('01HB00000000000000000REDLV')).toBeUndefined();
+    const replay = a.normalize(signed(ev(true)), integration);
+    expect(replay[0]).toMatchObject({ messageId: '9', dedupeId: '01HB00000000000000000REDLV' });
+    expect(replay[0]!.dedupeId).toBe(first[0]!.dedupeId);
+    expect(first[0]).toMatchObject({ replyToken: 'tok-old' });
+    expect(replay[0]).not.toHaveProperty('replyToken');
   });
 
   it('refuses malformed bodies with 400 and a path', () => {
@@ -273,22 +304,10 @@ describe('LINE send (fake api.line.me)', () => {
     ...over,
   });
 
-  it('replies with the remembered reply token, then pushes once it is used', async () => {
+  it('replies with the reply token the message carries, and pushes without one', async () => {
     const a = createLineAdapter();
-    a.normalize(
-      signed(
-        body(
-          common('01HC0000000000000000000RPL', {
-            type: 'message',
-            replyToken: 'reply-token-1',
-            message: { id: '1', type: 'text', text: 'hi' },
-          }),
-        ),
-      ),
-      integration,
-    );
     fake.requests.length = 0;
-    const r = await a.send(msg({ replyTo: '01HC0000000000000000000RPL' }), int(), fetch);
+    const r = await a.send(msg({ replyTo: 'reply-token-1' }), int(), fetch);
     expect(r.providerMessageId).toBe('461230966842064897');
     expect(fake.requests[0]!.path).toBe('/v2/bot/message/reply');
     expect(fake.requests[0]!.headers.authorization).toBe('Bearer line-access-token');
@@ -296,8 +315,10 @@ describe('LINE send (fake api.line.me)', () => {
       replyToken: 'reply-token-1',
       messages: [{ type: 'text', text: 'Thanks!' }],
     });
-    await a.send(msg({ id: 'out-2', replyTo: '01HC0000000000000000000RPL' }), int(), fetch);
-    expect(fake.requests[1]!.path).toBe('/v2/bot/message/push');
+    await a.send(msg({ id: 'out-2' }), int(), fetch);
+    // A webhookEventId (queued before tokens travelled with events) is no token: push.
+    await a.send(msg({ id: 'out-3', replyTo: '01HC0000000000000000000RPL' }), int(), fetch);
+    expect(fake.requests.slice(1).map((q) => q.path)).toEqual(['/v2/bot/message/push', '/v2/bot/message/push']);
     expect(JSON.parse(fake.requests[1]!.body)).toEqual({ to: USER, messages: [{ type: 'text', text: 'Thanks!' }] });
     expect(fake.requests[1]!.headers['x-line-retry-key']).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,

@@ -172,7 +172,79 @@ describe('open messaging inbound (Genesys Open Messaging formats)', () => {
         }),
         integration,
       ),
-    ).toEqual([]);
+    ).toEqual([
+      {
+        type: 'typing.indicated',
+        channel: 'open',
+        integrationId: 'open-1',
+        channelUserId: 'cust-42',
+        messageId: `typing:in:cust-42:${Date.parse('2026-01-01T12:00:00.000Z')}`,
+        dedupeId: `event:typing:in:cust-42:${Date.parse('2026-01-01T12:00:00.000Z')}`,
+        at: Date.parse('2026-01-01T12:00:00.000Z'),
+        receivedAt: NOW,
+        active: true,
+        by: 'customer',
+      },
+    ]);
+  });
+
+  it("takes Genesys' outbound webhook bodies as the business's messages and typing, never customer input", () => {
+    const out = {
+      id: 'gen-msg-1',
+      channel: {
+        id: 'open-1',
+        platform: 'Open',
+        type: 'Private',
+        to: { id: 'cust-42', idType: 'Opaque' },
+        from: { nickname: 'Acme Support', id: 'open-1', idType: 'Opaque' },
+        time: '2026-01-01T12:00:02.000Z',
+        messageId: 'gen-msg-1',
+      },
+      type: 'Text',
+      text: 'Hi, this is the bot',
+      originatingEntity: 'Bot',
+      direction: 'Outbound',
+      conversationId: 'conv-1',
+    };
+    expect(a.normalize(signed(out), integration)).toEqual([
+      {
+        type: 'message.echoed',
+        channel: 'open',
+        integrationId: 'open-1',
+        channelUserId: 'cust-42',
+        messageId: 'gen-msg-1',
+        dedupeId: 'outbound:gen-msg-1',
+        at: Date.parse('2026-01-01T12:00:02.000Z'),
+        receivedAt: NOW,
+        kind: 'text',
+        text: 'Hi, this is the bot',
+        originatingEntity: 'bot',
+        senderName: 'Acme Support',
+      },
+    ]);
+    const typing = a.normalize(
+      signed({
+        ...out,
+        id: 'gen-ev-1',
+        type: 'Event',
+        text: undefined,
+        originatingEntity: 'Human',
+        events: [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }],
+      }),
+      integration,
+    );
+    expect(typing).toEqual([
+      expect.objectContaining({
+        type: 'typing.indicated',
+        channelUserId: 'cust-42',
+        by: 'business',
+        originatingEntity: 'human',
+        active: true,
+        durationMs: 5000,
+      }),
+    ]);
+    const noCustomer = { ...out, channel: { ...out.channel, to: undefined } };
+    expect(() => a.normalize(signed(noCustomer), integration)).toThrowError(/channel\.to\.id/);
   });
 
   it('keeps channel.messageId as the dedupe id of a replayed message', () => {

@@ -47,7 +47,7 @@ describe('Telegram webhooks', () => {
     };
     const one = (u: object) => a.normalize(update(u), integration);
     expect(one(msg(10_001, { text: '/start' }))).toEqual([
-      { ...base, type: 'message.received', messageId: '10001', kind: 'text', text: '/start' },
+      { ...base, type: 'message.received', messageId: '1', dedupeId: '10001', kind: 'text', text: '/start' },
     ]);
     expect(
       one(
@@ -63,7 +63,8 @@ describe('Telegram webhooks', () => {
       {
         ...base,
         type: 'message.received',
-        messageId: '10002',
+        messageId: '2',
+        dedupeId: '10002',
         kind: 'media',
         text: 'broken',
         media: [{ id: 'AgAC-large', mimeType: 'image/jpeg', caption: 'broken' }],
@@ -146,7 +147,8 @@ describe('Telegram webhooks', () => {
       {
         ...base,
         type: 'message.received',
-        messageId: '10009',
+        messageId: 'callback:4382bfdwdsb323b2d9',
+        dedupeId: '10009',
         kind: 'postback',
         postback: { payload: 'order:42:track', title: 'Track your order?' },
       },
@@ -161,14 +163,18 @@ describe('Telegram webhooks', () => {
         new_chat_member: { user: { id: 1, is_bot: true, first_name: 'Bot' }, status },
       },
     });
-    expect(one(member(10_010, 'kicked'))).toEqual([{ ...base, type: 'contact.unfollowed', messageId: '10010' }]);
-    expect(one(member(10_011, 'member'))).toEqual([{ ...base, type: 'contact.followed', messageId: '10011' }]);
+    expect(one(member(10_010, 'kicked'))).toEqual([
+      { ...base, type: 'contact.unfollowed', messageId: 'member:1700000000:kicked', dedupeId: '10010' },
+    ]);
+    expect(one(member(10_011, 'member'))).toEqual([
+      { ...base, type: 'contact.followed', messageId: 'member:1700000000:member', dedupeId: '10011' },
+    ]);
     expect(
       one({
         update_id: 10_012,
         edited_message: { message_id: 5, from, chat, date: 1_700_000_000, edit_date: 1_700_000_050, text: 'edited' },
       })[0],
-    ).toMatchObject({ kind: 'text', text: 'edited', messageId: '10012' });
+    ).toMatchObject({ kind: 'text', text: 'edited', messageId: '5', dedupeId: '10012' });
     expect(
       one({
         update_id: 10_013,
@@ -178,9 +184,11 @@ describe('Telegram webhooks', () => {
     expect(one(msg(10_014, { poll: { id: 'p' } }))[0]).toMatchObject({ kind: 'unsupported' });
   });
 
-  it('keeps update_id as the dedupe id of a repeated update', () => {
+  it('keeps update_id as the dedupe id of a repeated update, message_id as the message id', () => {
     const u = msg(10_100, { text: 'twice' });
-    expect(a.normalize(update(u), integration)[0]!.messageId).toBe(a.normalize(update(u), integration)[0]!.messageId);
+    const [first] = a.normalize(update(u), integration);
+    expect(first).toMatchObject({ messageId: '100', dedupeId: '10100' });
+    expect(a.normalize(update(u), integration)[0]!.dedupeId).toBe(first!.dedupeId);
   });
 
   it('refuses malformed updates with 400', () => {

@@ -51,7 +51,7 @@ describe('web messaging adapter', () => {
     expect(() => a.verify({ ...post({}), headers: new Headers() }, integration)).toThrowError(/Bearer/);
   });
 
-  it('normalizes text, media, location, postback, receipts and close; typing is dropped; batches give several events', () => {
+  it('normalizes typing, text, media, location, postback, receipts and close; batches give several events', () => {
     const base = { channel: 'web', integrationId: 'web-1', channelUserId: SID, at: NOW, receivedAt: NOW };
     const events = a.normalize(
       post([
@@ -72,6 +72,13 @@ describe('web messaging adapter', () => {
       integration,
     );
     expect(events).toEqual([
+      {
+        ...base,
+        type: 'typing.indicated',
+        messageId: `${SID}:typing:${NOW}:on`,
+        active: true,
+        by: 'customer',
+      },
       {
         ...base,
         displayName: 'Customer',
