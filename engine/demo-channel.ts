@@ -5,9 +5,12 @@
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import type { Logger } from 'pino';
 import { parseGatewayConfig } from '../gateways/config.js';
+import { builtinAdapters } from '../gateways/adapters.js';
 import { startGateway } from '../gateways/gateway.js';
+import { createWebAdapter } from '../gateways/web/index.js';
 import { conversationKey } from '../protocol/channels.js';
 
 const APP_SECRET = 'demo-app-secret';
@@ -24,9 +27,29 @@ export interface DemoChannel {
   stop(): Promise<void>;
 }
 
+/** A free loopback port (for a gateway that must know its own address before it starts). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The web-messaging integration of the demo (the customer page chats through it). */
+export const DEMO_WEB_INTEGRATION = 'web';
+
 export async function startDemoChannel(o: {
   natsUrl: string;
+  /** The gateway's port (known before it starts: the web integration sends to its own streams). */
   gatewayPort: number;
+  /** The engine's base URL (the customer page reads its history through the gateway from there). */
+  engineUrl: string;
+  /** The gateway's API key (role gateway) for reading web sessions' history from the engine. */
+  historyApiKey: string;
   logger: Logger;
   now: () => number;
   onProviderSend: (text: string) => void;
@@ -64,11 +87,26 @@ export async function startDemoChannel(o: {
           credentials: { phoneNumberId: PHONE_NUMBER_ID, accessToken: 'demo-token', verifyToken: 'demo-verify' },
           sendBaseUrl: `http://127.0.0.1:${providerPort}/v21.0`,
         },
+        {
+          id: DEMO_WEB_INTEGRATION,
+          channel: 'web',
+          secret: 'demo-web-secret',
+          credentials: { historyApiKey: o.historyApiKey },
+          sendBaseUrl: `http://127.0.0.1:${o.gatewayPort}`,
+          options: { historyUrl: o.engineUrl },
+        },
       ],
     },
     'demo gateway config',
   );
-  const gateway = await startGateway({ config, natsUrl: o.natsUrl, httpPort: o.gatewayPort, logger: o.logger });
+  // The web adapter stamps customer messages with the engine's (virtual) time, as the WhatsApp customer does.
+  const gateway = await startGateway({
+    config,
+    natsUrl: o.natsUrl,
+    httpPort: o.gatewayPort,
+    logger: o.logger,
+    adapters: { ...builtinAdapters, web: createWebAdapter({ now: o.now }) },
+  });
   const gatewayUrl = `http://127.0.0.1:${gateway.port}`;
   let n = 0;
 

@@ -24,14 +24,31 @@ const ROUTING = {
       alertingTimeoutSeconds: 60,
       acw: { mode: 'mandatory' },
       affinity: { mode: 'any_queue', timeoutSeconds: 90 },
+      alertSound: true,
     },
   ],
   agents: [
-    { id: 'ana', queues: ['support'] },
-    { id: 'bob', queues: ['support'] },
+    { id: 'ana', name: 'Ana', queues: ['support'] },
+    { id: 'bob', name: 'Bob', queues: ['support'] },
+  ],
+  people: [
+    { id: 'sofia', name: 'Sofia (supervisor)', role: 'supervisor' },
+    { id: 'olga', name: 'Olga (admin)', role: 'admin' },
   ],
   flows: [{ integrationId: '*', defaultQueueId: 'support' }],
-  cannedResponses: [{ id: 'greet', name: 'Greeting', text: 'Hi {{name}}, this is Ana. Let me check your order.' }],
+  cannedResponses: [
+    { id: 'greet', name: 'Greeting', text: 'Hi {{name}}, this is Ana. Let me check your order.' },
+    { id: 'ships', name: 'Ships today', text: 'Good news, {{firstName}}: your order ships today.' },
+    { id: 'bye', name: 'Goodbye', text: 'Thanks for writing, {{firstName}}. Have a good day!' },
+  ],
+  templates: [
+    {
+      name: 'order_update',
+      language: 'en',
+      text: 'Your order {{1}} has an update: {{2}}.',
+      params: ['Order number', 'Update'],
+    },
+  ],
 };
 
 export async function demoCommand(argv: string[]): Promise<void> {
@@ -46,34 +63,46 @@ export async function demoCommand(argv: string[]): Promise<void> {
     },
   });
   const httpPort = portArg(values.http, '--http');
-  const gatewayPort = portArg(values['gateway-http'], '--gateway-http');
+  const gatewayPortArg = portArg(values['gateway-http'], '--gateway-http');
   const logger = createLogger({ level: logLevelArg(values['log-level']) });
   // The engine's code loads once the flags are known good, so a bad flag is answered at once.
-  const [{ startEngineNode, stopOnSignals }, { startDemoChannel }, { readServerSentEvents }] = await Promise.all([
-    import('./node.js'),
-    import('./demo-channel.js'),
-    import('./sse-client.js'),
-  ]);
+  const [
+    { startEngineNode, stopOnSignals },
+    { DEMO_WEB_INTEGRATION, freePort, startDemoChannel },
+    { readServerSentEvents },
+  ] = await Promise.all([import('./node.js'), import('./demo-channel.js'), import('./sse-client.js')]);
   rmSync(values.data, { recursive: true, force: true });
-  // The operator's steps, as README shows them: an admin API key and a password for agent ana.
+  // The operator's steps, as README shows them: an admin API key, a gateway key for the web
+  // widget's history, and passwords for the people who sign in to the pages.
   const secrets = ['--data', values.data];
   const adminKey = (await runAuthCommand(['add-key', ...secrets, '--id', 'ops', '--role', 'admin'])).trim();
-  const password = 'ana-demo-password';
-  await runAuthCommand(['set-password', ...secrets, '--id', 'ana'], async () => password);
+  const gatewayKey = (await runAuthCommand(['add-key', ...secrets, '--id', 'web-gateway', '--role', 'gateway'])).trim();
+  const passwordOf = (id: string) => `${id}-demo-password`;
+  const password = passwordOf('ana');
+  for (const id of ['ana', 'bob', 'sofia', 'olga'])
+    await runAuthCommand(['set-password', ...secrets, '--id', id], async () => passwordOf(id));
   out(`Operator: switchboard auth add-key --data ${values.data} --id ops --role admin  → an admin key`);
-  out(`Operator: switchboard auth set-password --data ${values.data} --id ana  → ana can sign in`);
+  out(
+    `Operator: switchboard auth set-password --data ${values.data} --id ana  → ana can sign in (bob, sofia, olga too)`,
+  );
   out('Switchboard demo — starting a single-node engine with its embedded nats-server (virtual clock)…');
+  // 0 = a free port, chosen now: the engine's pages need the gateway's address before it starts.
+  const gatewayPort = gatewayPortArg || (await freePort());
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const node = await startEngineNode({
     dataDir: values.data,
     httpPort,
     virtualClock: true,
     virtualStart: Date.now(),
+    web: { webChat: { gatewayUrl, integrationId: DEMO_WEB_INTEGRATION } },
     logger,
   });
   const base = `http://127.0.0.1:${node.httpPort}`;
   const channel: DemoChannel = await startDemoChannel({
     natsUrl: node.engine.natsUrl,
     gatewayPort,
+    engineUrl: base,
+    historyApiKey: gatewayKey,
     logger,
     now: () => node.engine.clock.now(),
     onProviderSend: (m) => say('whatsapp', `→ customer's phone: ${m}`),
@@ -196,7 +225,16 @@ export async function demoCommand(argv: string[]): Promise<void> {
   }
   feed.close();
 
-  out(`\nDemo done. The engine keeps running: try
+  // A link that signs the browser in as ana: a session token in the fragment (never sent to a
+  // server), exchanged by the page for its cookie. Tokens live an hour; then sign in with the password.
+  const link = await call('POST', '/auth/login', { id: 'ana', password });
+  out(`\nDemo done. The engine keeps running. Open in a browser:
+  agent workspace, signed in as ana  ${base}/ui/workspace#token=${link.token}
+                                     (later: sign in as ana / ${password}, or bob / ${passwordOf('bob')})
+  customer page (web chat)           ${base}/ui/customer
+  supervisor dashboard               ${base}/ui/dashboard  (sofia / ${passwordOf('sofia')})
+  administration                     ${base}/ui/admin      (olga / ${passwordOf('olga')})
+Type as a customer in one tab and answer as ana in another. Or poke the API:
   curl -s ${base}/readyz
   curl -s -H 'authorization: Bearer ${adminKey}' ${base}/admin/queues/support
   curl -s -H 'authorization: Bearer ${adminKey}' ${base}/admin/audit

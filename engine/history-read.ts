@@ -126,3 +126,40 @@ export function contactHistory(host: ActorHost, conversationKeys: readonly strin
   const more = conversationKeys.some((k) => peek(k) !== undefined);
   return { entries, positions, more };
 }
+
+/**
+ * A contact's history across its conversations, newest first (for a transcript that scrolls
+ * back), each conversation in its listing order: the cursor holds, per conversation, the listing
+ * position before which to read next. Entries still on their way are not listed yet; they reach
+ * an open workspace as live updates.
+ */
+export function contactHistoryBackward(
+  host: ActorHost,
+  conversationKeys: readonly string[],
+  cursor: Cursor,
+  limit: number,
+) {
+  const positions: Cursor = { ...cursor };
+  const listings = new Map<string, HistoryEntry[]>();
+  for (const key of conversationKeys) {
+    const snap = host.read({ type: 'conversation', key });
+    const total = (snap?.context as { seq?: number } | undefined)?.seq ?? 0;
+    const listing = listingOrder(storedEntries(host, key, total));
+    listings.set(key, listing);
+    positions[key] = Math.min(positions[key] ?? listing.length, listing.length);
+  }
+  const peek = (key: string): HistoryEntry | undefined => listings.get(key)![positions[key]! - 1];
+  const entries: ContactHistoryEntry[] = [];
+  while (entries.length < limit) {
+    let best: string | undefined;
+    for (const key of conversationKeys) {
+      const e = peek(key);
+      if (e && (best === undefined || e.at > peek(best)!.at)) best = key;
+    }
+    if (best === undefined) break;
+    entries.push({ ...peek(best)!, conversationKey: best });
+    positions[best]!--;
+  }
+  const more = conversationKeys.some((k) => peek(k) !== undefined);
+  return { entries, positions, more };
+}

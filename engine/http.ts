@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { authRoutes } from './api/auth.js';
 import { ApiError, renderError } from './api/errors.js';
 import { healthRoutes } from './api/health.js';
+import { MEDIA_MAX_BYTES } from './api/workspace.js';
 import { openApiRoutes } from './api/openapi.js';
 import { authMiddleware } from './auth/middleware.js';
 import { hostScopes } from './auth/scopes.js';
@@ -21,17 +22,21 @@ export function createApp(engine: Engine, modules: readonly RouteModule[] = []):
   if (!engine.auth)
     throw new Error('the engine has no Authority (engine.auth); tests: use testAuthority() from test/support/auth.ts');
   const app = new Hono();
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: DEFAULT_BODY_LIMIT_BYTES,
-      onError: (c) =>
-        c.json(
-          { error: { code: 'body_too_large', message: `the request body is over ${DEFAULT_BODY_LIMIT_BYTES} bytes` } },
-          413,
-        ),
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: DEFAULT_BODY_LIMIT_BYTES,
+    onError: (c) =>
+      c.json(
+        { error: { code: 'body_too_large', message: `the request body is over ${DEFAULT_BODY_LIMIT_BYTES} bytes` } },
+        413,
+      ),
+  });
+  // Attachments have their own, larger limit (engine/api/workspace.ts).
+  const mediaLimit = bodyLimit({
+    maxSize: MEDIA_MAX_BYTES,
+    onError: (c) =>
+      c.json({ error: { code: 'body_too_large', message: `an attachment is over ${MEDIA_MAX_BYTES} bytes` } }, 413),
+  });
+  app.use('*', (c, next) => (c.req.path === '/media' ? mediaLimit(c, next) : limit(c, next)));
   app.use(
     '*',
     authMiddleware({

@@ -7,6 +7,7 @@ import { builtinActorTypes, builtinRouteModules } from './actor-types.js';
 import type { ConversationConfig } from './config/conversation.js';
 import { Engine } from './engine.js';
 import { createApp, isLoopback, listen } from './http.js';
+import { webAppRoutes, type WebAppOptions } from './web/serve.js';
 
 export interface EngineNodeOptions {
   readonly dataDir: string;
@@ -29,6 +30,8 @@ export interface EngineNodeOptions {
   readonly settleTimeoutMs?: number;
   /** Conversation config (threading windows, policy overrides, content filters); defaults when absent. */
   readonly conversation?: ConversationConfig;
+  /** What the web pages need (the customer page's gateway). */
+  readonly web?: WebAppOptions;
   readonly logger: Logger;
 }
 
@@ -55,7 +58,7 @@ export async function startEngineNode(o: EngineNodeOptions): Promise<EngineNode>
   });
   await engine.start();
   const hostname = o.host ?? '127.0.0.1';
-  const http = await listen(createApp(engine, builtinRouteModules), o.httpPort, hostname);
+  const http = await listen(createApp(engine, [...builtinRouteModules, webAppRoutes(o.web)]), o.httpPort, hostname);
   o.logger.info({ port: http.port, host: hostname }, 'http listening');
   if (!isLoopback(hostname))
     o.logger.warn(

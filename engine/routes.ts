@@ -3,5 +3,11 @@ import type { RouteModule } from './http.js';
 import { conversationRoutes } from './api/conversations.js';
 import { agentRoutes } from './api/agents.js';
 import { routingAdminRoutes } from './api/admin.js';
+import { workspaceRoutes } from './api/workspace.js';
 
-export const builtinRouteModules: RouteModule[] = [conversationRoutes, agentRoutes, routingAdminRoutes];
+export const builtinRouteModules: RouteModule[] = [
+  conversationRoutes,
+  agentRoutes,
+  routingAdminRoutes,
+  workspaceRoutes,
+];

@@ -5,6 +5,8 @@ import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import type { Envelope } from '../protocol/actor.js';
 import type { Channel } from '../protocol/channels.js';
+import { conversationOfTypingSubject, subjects } from '../protocol/subjects.js';
+import { decode, encode } from '../protocol/wire.js';
 import { builtinAdapters } from './adapters.js';
 import type { ChannelAdapter } from './channel.js';
 import type { GatewayConfig } from './config.js';
@@ -88,10 +90,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // Web messaging also serves the browser: sessions, the SSE stream and the outbound hand-off (gateways/web/routes.ts);
   // open messaging also answers on Genesys' inbound API paths, handed to the webhook route (gateways/open/routes.ts).
   let self: { fetch: (req: Request) => Response | Promise<Response> } | undefined;
+  let typingConn: NatsConnection | undefined;
+  const web = channels.includes('web')
+    ? webRoutes({
+        integration: (id) => integrations.find((i) => i.channel === 'web' && i.id === id),
+        // Typing is worth nothing later: dropped while NATS is not connected yet.
+        publishTyping: (key, on) => typingConn?.publish(subjects.typing(key), encode({ from: 'customer', on })),
+      })
+    : undefined;
   const routes = [
-    ...(channels.includes('web')
-      ? [webRoutes({ integration: (id) => integrations.find((i) => i.channel === 'web' && i.id === id) }).app]
-      : []),
+    ...(web ? [web.app] : []),
     ...(channels.includes('open')
       ? [openRoutes((req) => self!.fetch(req), o.config.bodyLimitBytes, integrations)]
       : []),
@@ -142,6 +150,27 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     throw err;
   } finally {
     clearTimeout(warn);
+  }
+  typingConn = nc;
+  if (web) {
+    // The agents' typing, for the customers' open streams (core NATS; nothing is kept).
+    nc.subscribe(subjects.typingAll, {
+      callback: (err, m) => {
+        if (err) return;
+        const key = conversationOfTypingSubject(m.subject);
+        const p = key?.startsWith('web:') ? key.slice(4) : undefined;
+        const colon = p?.indexOf(':') ?? -1;
+        if (!p || colon < 0) return;
+        let data: { from?: string; on?: boolean };
+        try {
+          data = decode(m.data);
+        } catch {
+          return;
+        }
+        if (data.from === 'agent')
+          web.hub.signal(`${p.slice(0, colon)}/${p.slice(colon + 1)}`, 'typing', { on: data.on !== false });
+      },
+    });
   }
   publisher.inner = new JetStreamPublisher(nc, { partitions: o.config.partitions, budgetMs: o.publishBudgetMs });
   const first = await health.attach(nc);

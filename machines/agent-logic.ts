@@ -205,6 +205,9 @@ export function agentLogic(deps: RoutingDeps) {
       interactionId: it.interactionId,
       mode: acw.mode,
       by,
+      ...(acw.mode === 'timeboxed'
+        ? { deadlineAt: at + acw.timeoutSeconds * 1_000, defaultCode: acw.defaultCode }
+        : {}),
     });
     if (acw.mode === 'optional') {
       return {

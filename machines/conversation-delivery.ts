@@ -7,7 +7,7 @@
  */
 import { enqueueActions } from 'xstate';
 import type { DeliveryUpdated, ReceiptReceived } from '../protocol/channels.js';
-import { historyKey, pageOf, seqOfMessageId } from './conversation-ids.js';
+import { conversationTopic, historyKey, messageIdOf, pageOf, seqOfMessageId } from './conversation-ids.js';
 import type { ConversationContext } from './conversation-threading.js';
 import type { DeliveryStatus } from './history.machine.js';
 
@@ -37,6 +37,21 @@ function statusTo(
         status,
         at,
         ...(extra.providerMessageId ? { providerMessageId: extra.providerMessageId } : {}),
+        ...(extra.reason ? { reason: extra.reason } : {}),
+      },
+    },
+  });
+  enqueue({
+    type: 'notify',
+    params: {
+      topic: conversationTopic(ctx.address.convId),
+      data: {
+        kind: 'status',
+        conversationKey: ctx.address.conversationKey,
+        seq,
+        messageId: messageIdOf(ctx.address.convId, seq),
+        status,
+        at,
         ...(extra.reason ? { reason: extra.reason } : {}),
       },
     },

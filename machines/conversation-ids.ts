@@ -22,6 +22,11 @@ export function convIdOf(conversationKey: string): string {
   );
 }
 
+/** The live-update topic of one conversation: every history entry and delivery status, for open workspaces. */
+export function conversationTopic(convId: string): string {
+  return `conversation.${convId}`;
+}
+
 /** The id of the n-th interaction (1-based) of a conversation. */
 export function interactionIdOf(convId: string, n: number): string {
   return `ix_${convId}_${n}`;

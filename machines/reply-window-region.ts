@@ -7,7 +7,7 @@
 import { assign, enqueueActions } from 'xstate';
 import type { OutboundMessage } from '../protocol/channels.js';
 import type { ChannelPolicy } from './channel-policies.js';
-import { historyKey, messageIdOf, pageOf } from './conversation-ids.js';
+import { conversationTopic, historyKey, messageIdOf, pageOf } from './conversation-ids.js';
 import type { HistoryEntry } from './history.machine.js';
 import {
   decideReply,
@@ -39,13 +39,20 @@ export const replyWindowDelays = {
 type Enq = ((action: { type: string; params?: unknown }) => void) & { assign: (a: unknown) => void };
 type Args = { context: ReplyContext; event: { type: string; at?: number; [k: string]: unknown }; enqueue: Enq };
 
-/** Appends one entry to the conversation's history page actor. */
+/** Appends one entry to the conversation's history page actor, and tells open workspaces (a live update). */
 export function appendHistory(enqueue: Enq, ctx: ReplyContext, entry: HistoryEntry): void {
   enqueue({
     type: 'actor.send',
     params: {
       to: { type: 'history', key: historyKey(ctx.address.conversationKey, pageOf(entry.seq)) },
       event: { type: 'history.appended', entry },
+    },
+  });
+  enqueue({
+    type: 'notify',
+    params: {
+      topic: conversationTopic(ctx.address.convId),
+      data: { kind: 'entry', conversationKey: ctx.address.conversationKey, entry },
     },
   });
 }

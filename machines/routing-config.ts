@@ -43,6 +43,8 @@ export interface QueueConfig {
   readonly affinity: { readonly mode: AffinityMode; readonly timeoutSeconds: number };
   /** Disconnect (or re-queue) an idle connected interaction to free the agent's capacity. */
   readonly inactivity?: { readonly timeoutSeconds: number; readonly action: 'disconnect' | 'requeue' };
+  /** The workspace plays a sound when an offer from this queue alerts. */
+  readonly alertSound?: boolean;
 }
 
 export interface AgentConfig {
@@ -101,6 +103,18 @@ export interface CannedResponse {
   readonly text: string;
 }
 
+/** An approved message template (WhatsApp), as the workspace offers it: `{{1}}`… are its parameters. */
+export interface MessageTemplate {
+  readonly name: string;
+  readonly language: string;
+  /** The approved body, for the agent to read; the platform renders the real one. */
+  readonly text?: string;
+  /** Labels of the parameters, in order. */
+  readonly params: readonly string[];
+  /** Channels it may be sent on (default whatsapp). */
+  readonly channels: readonly string[];
+}
+
 /** A person who may sign in: every agent, plus supervisors and admins who take no interactions. */
 export interface PersonConfig {
   readonly id: string;
@@ -118,6 +132,7 @@ export interface RoutingConfig {
   readonly wrapupCodes: readonly string[];
   readonly notReadyReasons: readonly string[];
   readonly cannedResponses: Readonly<Record<string, CannedResponse>>;
+  readonly templates: readonly MessageTemplate[];
   /** Who may sign in and with which role (agents included); credentials live in the secrets file, never here. */
   readonly people: Readonly<Record<string, PersonConfig>>;
 }
@@ -180,5 +195,6 @@ export const EMPTY_ROUTING_CONFIG: RoutingConfig = {
   wrapupCodes: [...DEFAULT_WRAPUP_CODES],
   notReadyReasons: [...DEFAULT_NOT_READY_REASONS],
   cannedResponses: idRecord(),
+  templates: [],
   people: idRecord(),
 };

@@ -38,6 +38,13 @@ export const subjects = {
       .split('.')
       .map((t) => assertToken(t, 'live topic'))
       .join('.')}`,
+  /**
+   * Typing indicators of one conversation, either way: core NATS only (in no stream), because
+   * a typing signal is worth nothing a few seconds later. The key is base64url-encoded into one token.
+   */
+  typing: (conversationKey: string): string => `sb.typing.${Buffer.from(conversationKey).toString('base64url')}`,
+  /** Every conversation's typing subject (gateways listen for the agents' side). */
+  typingAll: 'sb.typing.>',
   /** Where gateways publish customer events and delivery statuses for one partition. */
   inbound: (partition: number): string => `sb.inbound.${partition}`,
   /** Audit records by outcome (refused, done, failed). */
@@ -45,3 +52,10 @@ export const subjects = {
   /** Dead letters of one partition. */
   dead: (partition: number): string => `sb.dead.${partition}`,
 };
+
+/** The conversation key of a typing subject, or undefined. */
+export function conversationOfTypingSubject(subject: string): string | undefined {
+  const token = subject.startsWith('sb.typing.') ? subject.slice('sb.typing.'.length) : '';
+  if (!TOKEN.test(token)) return undefined;
+  return Buffer.from(token, 'base64url').toString('utf8');
+}

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what Switchboard needs on a Debian machine with Node 20: nats-server and the npm packages.
+# Installs what Switchboard needs on a Debian machine with Node 20: nats-server, Chromium (the browser
+# tests drive Debian's chromium with playwright-core; Playwright's own browser download cannot work here)
+# and the npm packages. The web pages need no build: the engine serves them from source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,17 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
   else
     echo "setup: nats-server is missing; run: sudo apt-get update && sudo apt-get install -y nats-server" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's chromium package (for the browser tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation fonts-noto-color-emoji >/dev/null
+  else
+    echo "setup: chromium is missing; run: sudo apt-get update && sudo apt-get install -y chromium fonts-liberation fonts-noto-color-emoji" >&2
     exit 1
   fi
 fi

@@ -16,6 +16,7 @@ import type { Engine } from '../engine.js';
 import { liveStream } from '../live.js';
 import { conversationRoutes } from './conversations.js';
 import { ApiError } from './errors.js';
+import { agentFeedFollow } from './workspace.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 export const PresenceBody = z
@@ -49,12 +50,15 @@ export const SendBody = z
             id: z.string().optional(),
             mimeType: z.string().optional(),
             caption: z.string().optional(),
+            filename: z.string().max(255).optional(),
           })
           .strict(),
       )
       .min(1)
       .optional(),
     tag: z.string().optional(),
+    /** Public posts: answer on the post (default) or move to a private message. */
+    visibility: z.enum(['public', 'private']).optional(),
   })
   .strict();
 
@@ -184,12 +188,22 @@ export function agentRoutes(engine: Engine): Hono {
   app.get('/agents/:agentId/events', (c) => {
     const id = agentId(c);
     const s = state(id);
-    return liveStream(c, engine.nc, `agent.${id}`, {
-      kind: 'snapshot',
-      presence: s?.presence ?? 'offline',
-      offers: Object.values(s?.offers ?? {}),
-      interactions: Object.values(s?.interactions ?? {}),
-    });
+    // The feed also carries the held conversations' history entries, delivery statuses and typing.
+    return liveStream(
+      c,
+      engine.nc,
+      `agent.${id}`,
+      {
+        kind: 'snapshot',
+        presence: s?.presence ?? 'offline',
+        reason: s?.reason,
+        offers: Object.values(s?.offers ?? {}),
+        interactions: Object.values(s?.interactions ?? {}),
+        pendingWrapups: s?.pendingWrapups ?? {},
+        now: engine.clock.now(),
+      },
+      agentFeedFollow(s),
+    );
   });
   app.post('/agents/:agentId/offers/:offerId/accept', async (c) => {
     const id = agentId(c);
@@ -254,6 +268,7 @@ export function agentRoutes(engine: Engine): Hono {
       template: b.template,
       media: b.media,
       tag: b.tag,
+      ...(b.visibility ? { visibility: b.visibility } : {}),
     };
     const r = await engine.host.send(
       { type: 'conversation', key: it.conversationKey },

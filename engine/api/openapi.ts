@@ -13,6 +13,7 @@ import { PresenceBody, SendBody, TransferBody, WrapupBody } from './agents.js';
 import { AuditQuery, LoginBody } from './auth.js';
 import { ConsentBody, LinkBody, Paging, ReplyBody } from './conversations.js';
 import { AdvanceBody } from './health.js';
+import { TimelineQuery, TypingBody } from './workspace.js';
 
 /** One operation: what it does, its body or query, and the statuses it answers besides the error ones. */
 export interface Operation {
@@ -119,6 +120,35 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: "The customer's history across channels, as the agent handling it sees it.",
     query: Paging,
   },
+  'GET /agents/:agentId/workspace': {
+    tag: 'workspace',
+    summary: 'What the workspace starts with: codes, canned responses, templates, queues and agents, the clock.',
+    errors: [503],
+  },
+  'GET /agents/:agentId/interactions/:interactionId': {
+    tag: 'workspace',
+    summary: 'An interaction as the agent knows it: contact, reply-window state, wrap-up deadline.',
+  },
+  'GET /agents/:agentId/interactions/:interactionId/timeline': {
+    tag: 'workspace',
+    summary: "The contact's history across channels, newest page first (for a transcript that scrolls back).",
+    query: TimelineQuery,
+  },
+  'POST /agents/:agentId/interactions/:interactionId/typing': {
+    tag: 'workspace',
+    summary: 'Tells the customer the agent is typing (NATS core; nothing is kept).',
+    body: TypingBody,
+    ok: [202],
+    errors: [409],
+  },
+  'GET /clock': { tag: 'workspace', summary: "The engine's now, and whether the clock is virtual." },
+  'POST /media': {
+    tag: 'workspace',
+    summary: 'Uploads an attachment (the raw bytes, with its Content-Type); answers its id and public URL.',
+    ok: [201],
+    errors: [415],
+  },
+  'GET /media/:id': { tag: 'workspace', summary: 'An attachment, by id (public: platforms fetch it).' },
   'GET /routing/canned-responses': { tag: 'agents', summary: 'The canned responses library.' },
   'GET /routing/wrapup-codes': { tag: 'agents', summary: 'The wrap-up codes.' },
   'GET /conversations/:key': {
@@ -171,6 +201,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Refused by the actor: the reason code says why (e.g. offer_not_found, reply_window_closed).',
   413: 'body_too_large.',
   422: 'Refused as invalid for this state or configuration (e.g. wrapup_code_required, config_invalid).',
+  415: 'media_type_unsupported: the attachment type cannot be sent; the message lists the ones that can.',
   429: 'rate_limited: retry later.',
   503: 'Not ready, or a partition or the clock is unavailable for now.',
 };

@@ -76,6 +76,28 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
     agent: ['self', 'interaction'],
     audit: true,
   },
+  // The workspace (engine/api/workspace.ts): its reads are scoped like the history's.
+  'GET /agents/:agentId/workspace': SELF_OR_SUPERVISOR,
+  'GET /agents/:agentId/interactions/:interactionId': {
+    allow: ['supervisor'],
+    agent: ['self', 'interaction'],
+    audit: true,
+  },
+  'GET /agents/:agentId/interactions/:interactionId/timeline': {
+    allow: ['supervisor'],
+    agent: ['self', 'interaction'],
+    audit: true,
+  },
+  'POST /agents/:agentId/interactions/:interactionId/typing': SELF,
+  'GET /clock': ANY_PERSON,
+  'POST /media': ANY_PERSON,
+  // Platforms (WhatsApp fetches a `link`) and customers' browsers read attachments with no credential:
+  // an id is 128 bits of the content's SHA-256, known only to whoever was sent the message.
+  'GET /media/:id': PUBLIC,
+  // The pages and their modules carry no data (engine/web/serve.ts); what they show comes from the API.
+  'GET /': PUBLIC,
+  'GET /ui': PUBLIC,
+  'GET /ui/*': PUBLIC,
   'GET /routing/canned-responses': ANY_PERSON,
   'GET /routing/wrapup-codes': ANY_PERSON,
   // Conversations and contacts (engine/api/conversations.ts).

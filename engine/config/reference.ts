@@ -91,6 +91,7 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
   ),
   'queues[].inactivity.timeoutSeconds': d('Idle time before the action.', 3600, 's'),
   'queues[].inactivity.action': d('`disconnect` the interaction, or `requeue` it to the queue.', 'requeue'),
+  'queues[].alertSound': d('The agent workspace plays a sound when an offer from this queue alerts.', true),
   agents: d('The agents who may sign in and be routed to.'),
   'agents[].id': d(
     'Agent id (1–64 letters, digits, `_`, `-`; names every JavaScript object has (`constructor`, `__proto__`, `toString` …) are refused).',
@@ -161,6 +162,15 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
     'Text; `{{name}}`-style placeholders are filled from the request’s `params`.',
     'Hi {{name}}!',
   ),
+  templates: d('Approved message templates (WhatsApp) the workspace offers, with their parameters.'),
+  'templates[].name': d('The template’s name as the platform approved it.', 'order_update'),
+  'templates[].language': d('Its language code.', 'en'),
+  'templates[].text': d(
+    'The approved body with `{{1}}`, `{{2}}`… for the agent to preview (the platform renders the real one).',
+    'Your order {{1}} ships on {{2}}.',
+  ),
+  'templates[].params': d('Labels of the parameters, in order, shown as the agent’s form fields.', ['Order number']),
+  'templates[].channels': d('Channels it may be sent on.', ['whatsapp']),
   people: d(
     'Supervisors and admins who sign in but take no interactions (agents are people already); their passwords are in the secrets file.',
   ),

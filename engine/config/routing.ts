@@ -86,6 +86,7 @@ const QueueSchema = z
       .object({ timeoutSeconds: z.number().int().min(60), action: z.enum(['disconnect', 'requeue']) })
       .strict()
       .optional(),
+    alertSound: z.boolean().optional(),
   })
   .strict();
 
@@ -168,6 +169,19 @@ export const RoutingFileSchema = z
     notReadyReasons: z.array(z.string().min(1)).default([...DEFAULT_NOT_READY_REASONS]),
     cannedResponses: z
       .array(z.object({ id: Id, name: z.string().min(1), text: z.string().min(1).max(4_000) }).strict())
+      .default([]),
+    templates: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'lowercase letters, digits and _ (as WhatsApp names them)'),
+            language: z.string().min(2).max(15),
+            text: z.string().max(1_024).optional(),
+            params: z.array(z.string().min(1)).max(20).default([]),
+            channels: z.array(z.string().min(1)).default(['whatsapp']),
+          })
+          .strict(),
+      )
       .default([]),
     people: z.array(PersonSchema).default([]),
     /** Threading windows, reply-window policy overrides and content filters (new conversations read them). */
@@ -262,6 +276,8 @@ export function parseRoutingConfig(input: unknown, version = 1): RoutingConfig {
         h.from >= h.to && issues.push({ path: `flows[${i}].openHours[${j}].to`, message: 'must be after from' }),
     );
   });
+  const templateIds = new Set<string>();
+  f.templates.forEach((t, i) => dup(templateIds, `${t.name}/${t.language}`, `templates[${i}].name`));
   if (!f.notReadyReasons.includes('RONA'))
     issues.push({ path: 'notReadyReasons', message: 'must include "RONA" (set on an alerting timeout)' });
   if (issues.length) throw new RoutingConfigError(issues);
@@ -275,6 +291,7 @@ export function parseRoutingConfig(input: unknown, version = 1): RoutingConfig {
     wrapupCodes: f.wrapupCodes,
     notReadyReasons: f.notReadyReasons,
     cannedResponses: idRecord(f.cannedResponses.map((r) => [r.id, r])),
+    templates: f.templates,
     people: idRecord([...f.agents, ...f.people].map((p) => [p.id, { id: p.id, name: p.name ?? p.id, role: p.role }])),
   };
 }

@@ -21,6 +21,8 @@ interface Session {
   events: HubEvent[];
   ids: Set<string>;
   listeners: Set<() => void>;
+  signals: HubEvent[];
+  signalSeq: number;
 }
 
 /** Options of a hub. */
@@ -56,6 +58,25 @@ export class WebSessionHub {
     return true;
   }
 
+  /** Wakes the session's listeners with an event that is not kept for reconnects (typing): only open streams see it. */
+  signal(key: string, event: string, data: Readonly<Record<string, unknown>>): void {
+    const s = this.#sessions.get(key);
+    if (!s || s.listeners.size === 0) return;
+    s.signals.push({ seq: ++s.signalSeq, event, data });
+    if (s.signals.length > 10) s.signals.shift();
+    for (const l of s.listeners) l();
+  }
+
+  /** Transient events after `lastSeq` (a stream starts from `signalSeq(key)`). */
+  signalsSince(key: string, lastSeq: number): HubEvent[] {
+    return this.#sessions.get(key)?.signals.filter((e) => e.seq > lastSeq) ?? [];
+  }
+
+  /** The newest transient event's number (0 when none). */
+  signalSeq(key: string): number {
+    return this.#sessions.get(key)?.signalSeq ?? 0;
+  }
+
   /** Events after `lastSeq` and whether some were already dropped from the backlog (the browser must reset). */
   since(key: string, lastSeq: number): { events: HubEvent[]; gap: boolean } {
     const s = this.#sessions.get(key);
@@ -84,7 +105,7 @@ export class WebSessionHub {
       this.#sessions.set(key, s);
       return s;
     }
-    s = { seq: 0, events: [], ids: new Set(), listeners: new Set() };
+    s = { seq: 0, events: [], ids: new Set(), listeners: new Set(), signals: [], signalSeq: 0 };
     this.#sessions.set(key, s);
     if (this.#sessions.size > this.#max) {
       for (const [k, v] of this.#sessions) {

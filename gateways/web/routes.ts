@@ -10,6 +10,8 @@
  *   the agents' replies, read from the engine's conversation history API at the integration's `options.historyUrl`
  *   (the engine's base URL; 501 when not configured) with `credentials.historyApiKey` (an engine API key of role
  *   gateway), stripped of agent ids, notes and events;
+ * - `POST /web/:integrationId/sessions/:sessionId/typing` (same token) `{on}` → 202: the agent sees "typing…";
+ *   the agent's typing reaches the stream as a `typing` event without an id (never replayed);
  * - `POST /web/:integrationId/sessions/:sessionId/outbound` — the web adapter's send, signed
  *   `X-Switchboard-Signature: sha256=<hex HMAC-SHA256(secret, body)>`; duplicate ids are accepted once.
  * Customer messages go to the gateway's `/webhooks/web/:integrationId` (see adapter.ts).
@@ -37,6 +39,8 @@ export interface WebRoutesDeps {
   readonly heartbeatMs?: number;
   /** Used to read the engine's history API (tests pass a stub). */
   readonly fetchImpl?: typeof fetch;
+  /** Tells the agent that the customer is typing (core NATS; nothing is kept). */
+  readonly publishTyping?: (conversationKey: string, on: boolean) => void;
 }
 
 const outbound = z.object({
@@ -116,6 +120,7 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
     const resumable = epoch === hub.epoch && /^\d+$/.test(seqText ?? '');
     let last = resumable ? Number(seqText) : 0;
     let reset = resume !== '' && !resumable;
+    let lastSignal = hub.signalSeq(key);
     return streamSSE(c, async (stream) => {
       let dirty = true;
       let wake: (() => void) | undefined;
@@ -149,6 +154,11 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
               await stream.writeSSE({ id: `${hub.epoch}-${e.seq}`, event: e.event, data: JSON.stringify(e.data) });
               last = e.seq;
             }
+            // Transient events (typing) carry no id, so a reconnect never asks for them again.
+            for (const e of hub.signalsSince(key, lastSignal)) {
+              await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
+              lastSignal = e.seq;
+            }
             continue;
           }
           const woke = await new Promise<boolean>((resolve) => {
@@ -166,6 +176,21 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
         unsubscribe();
       }
     });
+  });
+
+  app.post('/web/:integrationId/sessions/:sessionId/typing', async (c) => {
+    const integration = webIntegration(c.req.param('integrationId'));
+    if (!integration)
+      return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
+    const token = bearerOf(c.req.raw.headers, new URL(c.req.url).searchParams);
+    const sessionId = token ? sessionOf(token, integration.secret, integration.id) : undefined;
+    if (!sessionId || sessionId !== c.req.param('sessionId'))
+      return fail(c, 401, 'signature_invalid', 'the session token is missing or not valid for this session');
+    const body = (await c.req.json().catch(() => ({}))) as { on?: unknown };
+    if (body.on !== undefined && typeof body.on !== 'boolean')
+      return fail(c, 400, 'body_invalid', 'send {"on": true|false}');
+    deps.publishTyping?.(`web:${integration.id}:${sessionId}`, body.on !== false);
+    return c.json({ ok: true }, 202);
   });
 
   app.get('/web/:integrationId/sessions/:sessionId/history', async (c) => {

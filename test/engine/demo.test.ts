@@ -36,5 +36,9 @@ describe('switchboard demo', () => {
     expect(r.stdout).toContain('sends an approved template → accepted');
     expect(r.stdout).toMatch(/offered a NEW interaction ix_\w+_2/);
     expect(r.stdout).toMatch(/inbound\s+text\s+Hello, my order #1234 is late/);
+    // The pages a newcomer opens next: the workspace signed in as ana, the customer page, the dashboard.
+    expect(r.stdout).toMatch(/agent workspace, signed in as ana\s+http:\/\/127\.0\.0\.1:\d+\/ui\/workspace#token=\S+/);
+    expect(r.stdout).toMatch(/customer page \(web chat\)\s+http:\/\/127\.0\.0\.1:\d+\/ui\/customer/);
+    expect(r.stdout).toMatch(/supervisor dashboard\s+http:\/\/127\.0\.0\.1:\d+\/ui\/dashboard/);
   }, 150_000);
 });

@@ -1,0 +1,12 @@
+/** The supervisor dashboard: being built (see the README's People section). */
+import { html, mount } from './ui.js';
+
+function Page() {
+  return html`<main class="home">
+    <h1>Supervisor dashboard</h1>
+    <p>This page is not built yet. The <a href="/ui/workspace">agent workspace</a> and the
+      <a href="/ui/customer">customer page</a> are.</p>
+  </main>`;
+}
+
+void mount(Page);
