@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { COMMAND_USAGE, usageProblem } from './cli-usage.js';
 import { hashPassword } from './auth/passwords.js';
 import {
   API_KEY_ROLES,
@@ -16,22 +17,8 @@ import {
   type SecretsFile,
 } from './auth/secrets.js';
 
-export const AUTH_USAGE = `usage: switchboard auth <action> (--secrets <file> | --data <dir>) [options]
-
-actions:
-  init                                   create the file with a token signing key (if missing)
-  add-key --id <id> --role <role>        create an API key (roles: ${API_KEY_ROLES.join(', ')}); prints it once
-          [--replace]                    give an existing id a new key (the old one stops working)
-  revoke-key --id <id>                   delete an API key
-  set-password --id <person id>          read a password from standard input (one line) and store its hash
-  remove-password --id <person id>       delete a person's password
-  rotate-signing-key [--activate-in <s>] [--keep <n>]
-                                         add a token signing key that signs from <s> seconds on (default 0;
-                                         give every node the file first in a cluster); keeps the newest <n> (3)
-  set-oidc --issuer <url> --audience <aud> --jwks-url <url> [--id-claim <claim>]
-                                         also accept an identity provider's tokens
-  list                                   ids, roles and key ids (no secrets)
-`;
+/** The auth command's usage (kept with every command's in cli-usage.ts, so help loads nothing else). */
+export const AUTH_USAGE: string = COMMAND_USAGE.auth;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -163,9 +150,8 @@ export async function authCommand(argv: string[]): Promise<void> {
   try {
     process.stdout.write(await runAuthCommand(argv));
   } catch (err) {
-    process.stderr.write(
-      `switchboard auth: ${(err as Error).message}\n${err instanceof UsageError ? `\n${AUTH_USAGE}` : ''}`,
-    );
+    const problem = usageProblem(err);
+    process.stderr.write(`switchboard auth: ${problem ?? (err as Error).message}\n${problem ? `\n${AUTH_USAGE}` : ''}`);
     process.exit(2);
   }
 }

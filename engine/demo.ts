@@ -8,11 +8,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { logLevelArg, portArg } from './cli-usage.js';
 import { runAuthCommand } from './auth-command.js';
 import { createLogger } from './logger.js';
-import { startEngineNode, stopOnSignals } from './node.js';
-import { DEMO_WEB_INTEGRATION, freePort, startDemoChannel, type DemoChannel } from './demo-channel.js';
-import { readServerSentEvents } from './sse-client.js';
+import type { DemoChannel } from './demo-channel.js';
 
 const HOUR = 3_600_000;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -63,8 +62,16 @@ export async function demoCommand(argv: string[]): Promise<void> {
       'log-level': { type: 'string', default: 'warn' },
     },
   });
+  const httpPort = portArg(values.http, '--http');
+  const gatewayPortArg = portArg(values['gateway-http'], '--gateway-http');
+  const logger = createLogger({ level: logLevelArg(values['log-level']) });
+  // The engine's code loads once the flags are known good, so a bad flag is answered at once.
+  const [
+    { startEngineNode, stopOnSignals },
+    { DEMO_WEB_INTEGRATION, freePort, startDemoChannel },
+    { readServerSentEvents },
+  ] = await Promise.all([import('./node.js'), import('./demo-channel.js'), import('./sse-client.js')]);
   rmSync(values.data, { recursive: true, force: true });
-  const logger = createLogger({ level: values['log-level'] });
   // The operator's steps, as README shows them: an admin API key, a gateway key for the web
   // widget's history, and passwords for the people who sign in to the pages.
   const secrets = ['--data', values.data];
@@ -79,11 +86,12 @@ export async function demoCommand(argv: string[]): Promise<void> {
     `Operator: switchboard auth set-password --data ${values.data} --id ana  → ana can sign in (bob, sofia, olga too)`,
   );
   out('Switchboard demo — starting a single-node engine with its embedded nats-server (virtual clock)…');
-  const gatewayPort = Number(values['gateway-http']) || (await freePort());
+  // 0 = a free port, chosen now: the engine's pages need the gateway's address before it starts.
+  const gatewayPort = gatewayPortArg || (await freePort());
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const node = await startEngineNode({
     dataDir: values.data,
-    httpPort: Number(values.http),
+    httpPort,
     virtualClock: true,
     virtualStart: Date.now(),
     web: { webChat: { gatewayUrl, integrationId: DEMO_WEB_INTEGRATION } },

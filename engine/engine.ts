@@ -98,7 +98,7 @@ export class Engine {
     } else {
       this.#nats = await startNatsServer({ dir: join(dataDir, 'nats'), port: this.options.embeddedNatsPort });
       this.natsUrl = this.#nats.url;
-      this.log.info({ url: this.natsUrl, pid: this.#nats.pid }, 'embedded nats-server started');
+      this.log.info({ url: this.natsUrl, natsServerPid: this.#nats.pid }, 'embedded nats-server started');
     }
     this.nc = await connectNats(this.natsUrl, 'switchboard-engine');
     const jsm = await this.nc.jetstreamManager();

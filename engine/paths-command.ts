@@ -2,13 +2,10 @@
 import { parseArgs } from 'node:util';
 import type { EventObject } from 'xstate';
 import { CHANNELS, isChannel } from '../protocol/channels.js';
-import { replyWindowModel, threadingModel, type ModelEvent } from '../machines/conversation-testkit.js';
+import { UsageError } from './cli-usage.js';
+import type { ModelEvent, replyWindowModel, threadingModel } from '../machines/conversation-testkit.js';
 
-const USAGE = `usage: switchboard paths --machine reply-window --channel <${CHANNELS.join('|')}> [--json]
-       switchboard paths --machine threading [--window-hours <0-72>] [--json]
-prints the simple paths generated from the machine (one per line, or JSON with each step's event)`;
-
-/** Prints the paths of a machine; exits 2 on bad arguments. */
+/** Prints the paths of a machine; a UsageError on bad arguments. */
 export async function pathsCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -20,17 +17,18 @@ export async function pathsCommand(argv: string[]): Promise<void> {
     },
   });
   const fail = (message: string): never => {
-    process.stderr.write(`switchboard paths: ${message}\n${USAGE}\n`);
-    process.exit(2);
+    throw new UsageError(message);
   };
+  // The machines load once the flags are known good, so a bad flag is answered at once.
+  const testkit = () => import('../machines/conversation-testkit.js');
   let model: ReturnType<typeof replyWindowModel> | ReturnType<typeof threadingModel> | undefined;
   if (values.machine === 'reply-window') {
     if (!values.channel || !isChannel(values.channel)) fail(`--channel must be one of ${CHANNELS.join(', ')}`);
-    model = replyWindowModel(values.channel as (typeof CHANNELS)[number]);
+    model = (await testkit()).replyWindowModel(values.channel as (typeof CHANNELS)[number]);
   } else if (values.machine === 'threading') {
     const h = Number(values['window-hours']);
     if (!(h >= 0 && h <= 72)) fail(`--window-hours must be 0–72, got "${values['window-hours']}"`);
-    model = threadingModel(h * 3_600_000);
+    model = (await testkit()).threadingModel(h * 3_600_000);
   } else {
     fail('--machine must be reply-window or threading');
   }

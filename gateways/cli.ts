@@ -2,10 +2,16 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isChannel, type Channel } from '../protocol/channels.js';
-import { loadGatewayConfig } from './config.js';
-import { startGateway } from './gateway.js';
+import { GatewayConfigError, loadGatewayConfig, type GatewayConfig } from './config.js';
 
-/** Runs the gateway until SIGTERM/SIGINT. */
+/** A command line that cannot run; the CLI prints its message and the usage (matched by name). */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Runs the gateway until SIGTERM/SIGINT; a UsageError on a bad command line. */
 export async function gatewayCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -19,19 +25,31 @@ export async function gatewayCommand(argv: string[]): Promise<void> {
       'log-level': { type: 'string', default: 'info' },
     },
   });
-  if (!values.config) throw new Error('--config <file> is required (JSON: { "integrations": [ … ] })');
+  if (!values.config) throw new UsageError('--config <file> is required (JSON: { "integrations": [ … ] })');
   const channels = values.channels
     ?.split(',')
     .map((c) => c.trim())
     .filter(Boolean);
   const bad = channels?.filter((c) => !isChannel(c));
-  if (bad?.length) throw new Error(`unknown channel(s) ${bad.join(', ')}; use a comma list of channel names`);
+  if (bad?.length) throw new UsageError(`unknown channel(s) ${bad.join(', ')}; use a comma list of channel names`);
   const port = Number(values.http);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new Error(`--http must be a port number, got "${values.http}"`);
-  const logger = pino({ name: 'switchboard-gateway', level: values['log-level'] });
+    throw new UsageError(`--http must be a port number 0–65535, got "${values.http}"`);
+  const level = values['log-level'];
+  if (!LOG_LEVELS.includes(level))
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  const logger = pino({ name: 'switchboard-gateway', level });
+  let config: GatewayConfig;
+  try {
+    config = loadGatewayConfig(values.config);
+  } catch (err) {
+    if (err instanceof GatewayConfigError) throw new UsageError(`--config ${err.message}`);
+    throw err;
+  }
+  // The gateway's code (HTTP, NATS, adapters) loads once the command line is known good.
+  const { startGateway } = await import('./gateway.js');
   const gateway = await startGateway({
-    config: loadGatewayConfig(values.config),
+    config,
     channels: channels as Channel[] | undefined,
     natsUrl: values.nats!,
     httpPort: port,

@@ -7,7 +7,7 @@
 import type { ActorRef } from '../protocol/actor.js';
 import { freeByMedia, freeSlots, type HeldCounts } from './routing.js';
 import { agentTopic, refuse, type Fx } from './routing-fx.js';
-import { DEFAULT_UTILIZATION, type AcwMode, type MediaType, type RoutingDeps } from './routing-config.js';
+import { DEFAULT_UTILIZATION, own, type AcwMode, type MediaType, type RoutingDeps } from './routing-config.js';
 
 export type Presence = 'offline' | 'available' | 'not_ready';
 export type OfferOutcome = 'accepted' | 'declined' | 'timed_out' | 'rescinded' | 'withdrawn';
@@ -250,8 +250,8 @@ export function agentLogic(deps: RoutingDeps) {
         if (!c.agents[ctx.agentId]) reason = 'unknown_agent';
         else if (ctx.presence !== 'available') reason = `agent_${ctx.presence}`;
         else if (
-          ctx.offers[event.offerId] ||
-          ctx.interactions[event.interactionId] ||
+          own(ctx.offers, event.offerId) ||
+          own(ctx.interactions, event.interactionId) ||
           Object.values(ctx.offers).some((o) => o.interactionId === event.interactionId)
         )
           reason = 'already_holding';
@@ -299,7 +299,7 @@ export function agentLogic(deps: RoutingDeps) {
         );
       }
       case 'agent.offer_accepted': {
-        const o = ctx.offers[event.offerId];
+        const o = own(ctx.offers, event.offerId);
         if (!o)
           return refuse(
             fx,
@@ -355,24 +355,24 @@ export function agentLogic(deps: RoutingDeps) {
         );
       }
       case 'agent.offer_declined': {
-        const o = ctx.offers[event.offerId];
+        const o = own(ctx.offers, event.offerId);
         if (!o) return refuse(fx, 'offer_not_found', `offer ${event.offerId} is not alerting for agent ${ctx.agentId}`);
         fx.respond({ ok: true, data: { interactionId: o.interactionId } });
         return announce(ctx, closeOffer(ctx, o, 'declined', undefined, at, fx), fx);
       }
       case 'agent.offer_expired': {
-        const o = ctx.offers[event.offerId];
+        const o = own(ctx.offers, event.offerId);
         if (!o) return undefined;
         fx.record('agent.rona', { agentId: ctx.agentId, offerId: o.offerId, interactionId: o.interactionId, at });
         return announce(ctx, closeOffer(ctx, o, 'timed_out', 'alerting_timeout', at, fx), fx);
       }
       case 'agent.offer_rescinded': {
-        const o = ctx.offers[event.offerId];
+        const o = own(ctx.offers, event.offerId);
         if (!o) return undefined;
         return announce(ctx, closeOffer(ctx, o, 'rescinded', event.reason, at, fx), fx);
       }
       case 'agent.interaction_ended': {
-        const it = ctx.interactions[event.interactionId];
+        const it = own(ctx.interactions, event.interactionId);
         if (it?.stage !== 'connected')
           return refuse(
             fx,
@@ -383,7 +383,7 @@ export function agentLogic(deps: RoutingDeps) {
         return announce(ctx, endPart(ctx, it, 'agent', at, fx), fx);
       }
       case 'agent.interaction_released': {
-        const it = ctx.interactions[event.interactionId];
+        const it = own(ctx.interactions, event.interactionId);
         if (!it) return undefined;
         if (event.reason === 'duplicate' || event.reason === 'requeued') {
           fx.notify(agentTopic(ctx.agentId), {
@@ -403,10 +403,10 @@ export function agentLogic(deps: RoutingDeps) {
             'wrapup_code_invalid',
             `"${event.code}" is not a configured wrap-up code (${c.wrapupCodes.join(', ')})`,
           );
-        const it = ctx.interactions[event.interactionId];
+        const it = own(ctx.interactions, event.interactionId);
         let patch: Patch = {};
         if (it?.stage === 'connected') patch = endPart(ctx, it, 'agent', at, fx);
-        else if (!(it?.stage === 'wrapup' || ctx.pendingWrapups[event.interactionId])) {
+        else if (!(it?.stage === 'wrapup' || own(ctx.pendingWrapups, event.interactionId))) {
           return refuse(
             fx,
             'not_in_wrapup',
@@ -418,12 +418,12 @@ export function agentLogic(deps: RoutingDeps) {
         return announce(ctx, { ...patch, ...finishWrapup(mid, event.interactionId, event.code, 'agent', at, fx) }, fx);
       }
       case 'agent.wrapup_expired': {
-        const it = ctx.interactions[event.interactionId];
+        const it = own(ctx.interactions, event.interactionId);
         if (it?.stage !== 'wrapup') return undefined;
         return announce(ctx, finishWrapup(ctx, it.interactionId, acwOf(it.queueId).defaultCode, 'timeout', at, fx), fx);
       }
       case 'agent.transfer_requested': {
-        const it = ctx.interactions[event.interactionId];
+        const it = own(ctx.interactions, event.interactionId);
         if (it?.stage !== 'connected')
           return refuse(
             fx,

@@ -9,7 +9,7 @@ import type { ActorRef } from '../protocol/actor.js';
 import { agentLogic, type AgentContext, type AgentEvent, type Presence } from './agent-logic.js';
 import { effectActions } from './effects.js';
 import { fxOf, type Enqueue } from './routing-fx.js';
-import type { RoutingDeps } from './routing-config.js';
+import { own, type RoutingDeps } from './routing-config.js';
 
 export type { AgentContext, AgentEvent } from './agent-logic.js';
 
@@ -61,7 +61,7 @@ export function createAgentMachine(deps: RoutingDeps) {
       wantsAvailable: ({ event }) => 'presence' in event && event.presence === 'available',
       wantsNotReady: ({ event }) => 'presence' in event && event.presence === 'not_ready' && validReason(deps, event),
       wantsOffline: ({ event }) => 'presence' in event && event.presence === 'offline',
-      timedOut: ({ context, event }) => event.type === 'agent.offer_expired' && !!context.offers[event.offerId],
+      timedOut: ({ context, event }) => event.type === 'agent.offer_expired' && !!own(context.offers, event.offerId),
     },
   }).createMachine({
     id: 'agent',

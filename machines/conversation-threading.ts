@@ -26,6 +26,8 @@ export interface CurrentInteraction {
 export interface ConversationContext extends ReplyContext {
   threadingWindowMs: number;
   contactId?: string;
+  /** The customer's phone in E.164 on phone-based channels: the identity the first contact claims. */
+  phone?: string;
   interactions: number;
   current?: CurrentInteraction;
   recentInbound: [string, number][];
@@ -115,7 +117,7 @@ export const openInteraction: never = enqueueActions((args) => {
         },
       },
     });
-    const phone = channel === 'whatsapp' || channel === 'sms' ? normalizePhone(channelUserId) : undefined;
+    const phone = context.phone;
     if (phone) {
       enqueue({
         type: 'actor.send',
@@ -212,10 +214,4 @@ export function endInteraction(reason: 'expired' | 'closed_by_customer' | 'opted
     });
     enqueue.assign({ seq: context.seq + 1, current: undefined });
   }) as never;
-}
-
-/** Digits of a phone number with a leading +, or undefined when it does not look like one. */
-export function normalizePhone(value: string): string | undefined {
-  const digits = value.replace(/[\s().-]/g, '').replace(/^\+/, '');
-  return /^[0-9]{6,15}$/.test(digits) ? `+${digits}` : undefined;
 }

@@ -34,6 +34,8 @@ export interface ConversationInput {
   /** 0–72 h; defaults to 72 h. */
   readonly threadingWindowMs?: number;
   readonly policy?: Partial<ChannelPolicy>;
+  /** The customer's number in E.164 when the channel's user id is a phone number (the engine normalises it). */
+  readonly phone?: string;
 }
 
 type At = { at?: number };
@@ -102,6 +104,7 @@ export const conversationMachine = setup({
     ...replyContextFor(input.conversationKey, input.policy),
     current: undefined,
     threadingWindowMs: Math.min(Math.max(input.threadingWindowMs ?? THREADING_MAX_MS, 0), THREADING_MAX_MS),
+    ...(input.phone ? { phone: input.phone } : {}),
     interactions: 0,
     recentInbound: [],
     sent: [],

@@ -2,7 +2,7 @@
  * The inbound flow's pure parts: schedule evaluation (Emergency → special day → closed → open,
  * in the flow's time zone) and keyword rules (→ queue, skills, priority).
  */
-import type { FlowConfig, RoutingConfig, ScheduleOutcome } from './routing-config.js';
+import { own, type FlowConfig, type RoutingConfig, type ScheduleOutcome } from './routing-config.js';
 
 export type ScheduleName = 'emergency' | 'special_day' | 'closed' | 'open';
 
@@ -85,5 +85,5 @@ export function matchKeywords(flow: FlowConfig, text: string | undefined, intent
 
 /** The flow of an integration: its own, else the '*' flow, else undefined. */
 export function flowFor(config: RoutingConfig, integrationId: string): FlowConfig | undefined {
-  return config.flows[integrationId] ?? config.flows['*'];
+  return own(config.flows, integrationId) ?? own(config.flows, '*');
 }

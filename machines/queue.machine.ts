@@ -17,7 +17,7 @@ import {
   type WaitingEntry,
 } from './routing.js';
 import { fxOf, type Enqueue, type Fx } from './routing-fx.js';
-import type { MediaType, QueueConfig, RoutingDeps } from './routing-config.js';
+import { own, type MediaType, type QueueConfig, type RoutingDeps } from './routing-config.js';
 
 export interface QueueStats {
   readonly enqueued: number;
@@ -156,7 +156,7 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
       break;
     }
     case 'queue.agent_updated': {
-      const prev = agents[event.agentId];
+      const prev = own(agents, event.agentId);
       if (prev && prev.version >= event.version) break;
       agents = {
         ...agents,
@@ -214,7 +214,7 @@ function releaseOutstanding(
   agents: Readonly<Record<string, AgentView>>,
   agentId: string,
 ): Readonly<Record<string, AgentView>> {
-  const a = agents[agentId];
+  const a = own(agents, agentId);
   return a && a.outstanding > 0 ? { ...agents, [agentId]: { ...a, outstanding: a.outstanding - 1 } } : agents;
 }
 

@@ -211,7 +211,7 @@ export function decideReply(phase: WindowPhase, ctx: ReplyContext, req: ReplyReq
     }
   } else if (phase === 'grace' || phase === 'closed') {
     if (!template) {
-      const tagMs = req.tag !== undefined ? policy.tags[req.tag] : undefined;
+      const tagMs = req.tag !== undefined && Object.hasOwn(policy.tags, req.tag) ? policy.tags[req.tag] : undefined;
       const tagOk =
         tagMs !== undefined &&
         req.sender.kind === 'agent' &&

@@ -122,7 +122,7 @@ export interface PersonConfig {
   readonly role: 'agent' | 'supervisor' | 'admin';
 }
 
-/** The whole resolved routing configuration. */
+/** The whole resolved routing configuration; its records by id have no prototype (`idRecord`). */
 export interface RoutingConfig {
   readonly version: number;
   readonly queues: Readonly<Record<string, QueueConfig>>;
@@ -135,6 +135,22 @@ export interface RoutingConfig {
   readonly templates: readonly MessageTemplate[];
   /** Who may sign in and with which role (agents included); credentials live in the secrets file, never here. */
   readonly people: Readonly<Record<string, PersonConfig>>;
+}
+
+/**
+ * The value stored under an external id, or undefined: only the record's own entries count, so
+ * ids such as `constructor` or `toString` never find JavaScript's built-ins. Use it for every
+ * lookup by an id that came from outside (an API path, an event, a snapshot's record).
+ */
+export function own<T>(record: Readonly<Record<string, T>>, id: string): T | undefined {
+  return Object.hasOwn(record, id) ? record[id] : undefined;
+}
+
+/** A record keyed by id with no prototype (a stray `c.agents[id]` finds nothing but configured ids). */
+export function idRecord<T>(entries: Iterable<readonly [string, T]> = []): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const [id, value] of entries) out[id] = value;
+  return out;
 }
 
 /** What routing machines are built with: the current configuration, read at use. */
@@ -172,13 +188,13 @@ export const DEFAULT_UTILIZATION: Utilization = {
 /** An empty configuration (nothing routable until an operator applies one). */
 export const EMPTY_ROUTING_CONFIG: RoutingConfig = {
   version: 0,
-  queues: {},
-  agents: {},
-  flows: {},
+  queues: idRecord(),
+  agents: idRecord(),
+  flows: idRecord(),
   skills: [],
   wrapupCodes: [...DEFAULT_WRAPUP_CODES],
   notReadyReasons: [...DEFAULT_NOT_READY_REASONS],
-  cannedResponses: {},
+  cannedResponses: idRecord(),
   templates: [],
-  people: {},
+  people: idRecord(),
 };

@@ -8,7 +8,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { QueueContext } from '../../machines/queue.machine.js';
-import type { RoutingConfig } from '../../machines/routing-config.js';
+import { own, type RoutingConfig } from '../../machines/routing-config.js';
 import { RoutingConfigError, routingHolderOf, type RoutingConfigHolder } from '../config/routing.js';
 import type { Engine } from '../engine.js';
 import { ApiError } from './errors.js';
@@ -163,7 +163,7 @@ export function routingAdminRoutes(engine: Engine): Hono {
   );
   app.get('/admin/queues/:queueId', (c) => {
     const id = c.req.param('queueId');
-    if (!holder().config().queues[id]) throw new ApiError(404, 'unknown_queue', `no queue "${id}" is configured`);
+    if (!own(holder().config().queues, id)) throw new ApiError(404, 'unknown_queue', `no queue "${id}" is configured`);
     const q = engine.host.read({ type: 'queue', key: id })?.context as QueueContext | undefined;
     return c.json({
       queueId: id,

@@ -8,6 +8,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { DeliverResult } from '../../actors/types.js';
 import type { AgentContext } from '../../machines/agent-logic.js';
+import { own } from '../../machines/routing-config.js';
 import type { RespondParams } from '../../protocol/effects.js';
 import type { ActorEvent } from '../../protocol/actor.js';
 import { routingHolderOf, type RoutingConfigHolder } from '../config/routing.js';
@@ -98,7 +99,11 @@ export function answer(c: Context, r: DeliverResult, refusalStatus: ContentfulSt
   const res: RespondParams | undefined = r.responses[0];
   if (!res) return c.json({ ok: true });
   if (!res.ok)
-    throw new ApiError(STATUS[res.code ?? ''] ?? refusalStatus, res.code ?? 'refused', res.message ?? 'refused');
+    throw new ApiError(
+      (res.code && own(STATUS, res.code)) || refusalStatus,
+      res.code ?? 'refused',
+      res.message ?? 'refused',
+    );
   return c.json({ ok: true, ...(res.data ?? {}) });
 }
 
@@ -117,7 +122,7 @@ export function agentRoutes(engine: Engine): Hono {
     const id = c.req.param('agentId') ?? '';
     if (!TOKEN.test(id))
       throw new ApiError(400, 'invalid_agent_id', `agent id "${id}" must be 1–64 letters, digits, _ or -`);
-    if (!holder().config().agents[id])
+    if (!own(holder().config().agents, id))
       throw new ApiError(404, 'unknown_agent', `agent "${id}" is not in the routing configuration`);
     return id;
   };
@@ -140,9 +145,9 @@ export function agentRoutes(engine: Engine): Hono {
   /** The refusal of a wrap-up without a code, naming the queue's wrap-up mode and the codes to choose from. */
   const wrapupCodeRequired = (id: string, interactionId: string): ApiError => {
     const s = state(id);
-    const queueId = s?.interactions[interactionId]?.queueId ?? s?.pendingWrapups[interactionId]?.queueId;
+    const queueId = s && (own(s.interactions, interactionId) ?? own(s.pendingWrapups, interactionId))?.queueId;
     const cfg = holder().config();
-    const queue = queueId !== undefined && Object.hasOwn(cfg.queues, queueId) ? cfg.queues[queueId] : undefined;
+    const queue = queueId !== undefined ? own(cfg.queues, queueId) : undefined;
     const codes = cfg.wrapupCodes.join(', ');
     const message =
       queue?.acw.mode === 'mandatory'
@@ -151,7 +156,8 @@ export function agentRoutes(engine: Engine): Hono {
     return new ApiError(422, 'wrapup_code_required', message);
   };
   const connected = (id: string, interactionId: string) => {
-    const it = state(id)?.interactions[interactionId];
+    const s = state(id);
+    const it = s && own(s.interactions, interactionId);
     if (it?.stage !== 'connected')
       throw new ApiError(409, 'not_connected', `agent ${id} is not connected to interaction ${interactionId}`);
     return it;
@@ -246,7 +252,7 @@ export function agentRoutes(engine: Engine): Hono {
     const it = connected(id, interactionId);
     let text = b.text;
     if (b.cannedResponseId) {
-      const canned = holder().config().cannedResponses[b.cannedResponseId];
+      const canned = own(holder().config().cannedResponses, b.cannedResponseId);
       if (!canned) throw new ApiError(404, 'canned_response_not_found', `no canned response "${b.cannedResponseId}"`);
       text = canned.text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => b.params?.[k] ?? '');
     }
@@ -276,7 +282,7 @@ export function agentRoutes(engine: Engine): Hono {
     const interactionId = c.req.param('interactionId');
     const s = state(id);
     const key =
-      s?.interactions[interactionId]?.conversationKey ??
+      (s && own(s.interactions, interactionId)?.conversationKey) ??
       Object.values(s?.offers ?? {}).find((o) => o.interactionId === interactionId)?.conversationKey ??
       (
         engine.host.read({ type: 'interaction', key: interactionId })?.context as

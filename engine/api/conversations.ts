@@ -12,6 +12,8 @@ import type { Engine } from '../engine.js';
 import { principalOf } from '../auth/middleware.js';
 import { isPerson } from '../auth/principal.js';
 import { ApiError } from './errors.js';
+import { conversationConfigOf, phoneRegion } from '../config/conversation.js';
+import { normalizePhone } from '../phone.js';
 import { contactHistory, conversationHistory, decodeCursor, encodeCursor } from '../history-read.js';
 
 const Media = z
@@ -213,6 +215,27 @@ export function conversationRoutes(engine: Engine): Hono {
     return c.json({ contactId: id, conversations: keys, entries, next: more ? encodeCursor(positions) : null });
   });
 
+  /** Moves a conversation to `contactId`: the conversation, the contact's identities, and the merge mark on the previous one. */
+  const relink = async (contactId: string, conversationKey: string, previous: string | undefined) => {
+    const p = parseConversationKey(conversationKey)!;
+    await engine.host.send(
+      { type: 'conversation', key: conversationKey },
+      { type: 'contact.linked', contactId },
+      apiId(engine, 'link'),
+    );
+    await engine.host.send(
+      { type: 'contact', key: contactId },
+      { type: 'contact.identity_added', identity: { ...p, conversationKey } },
+      apiId(engine, 'link'),
+    );
+    if (previous && previous !== contactId)
+      await engine.host.send(
+        { type: 'contact', key: previous },
+        { type: 'contact.merged', into: contactId },
+        apiId(engine, 'link'),
+      );
+  };
+
   app.post('/contacts/:id/links', async (c) => {
     const id = c.req.param('id');
     const b = await body(c, LinkBody);
@@ -220,23 +243,22 @@ export function conversationRoutes(engine: Engine): Hono {
       const ref = conversationRef(b.conversationKey);
       const conv = engine.host.read(ref);
       if (!conv) throw new ApiError(404, 'conversation_not_found', `no conversation "${ref.key}"`);
-      const previous = (conv.context as { contactId?: string }).contactId;
-      const p = parseConversationKey(ref.key)!;
-      await engine.host.send(ref, { type: 'contact.linked', contactId: id }, apiId(engine, 'link'));
-      await engine.host.send(
-        { type: 'contact', key: id },
-        { type: 'contact.identity_added', identity: { ...p, conversationKey: ref.key } },
-        apiId(engine, 'link'),
-      );
-      if (previous && previous !== id)
-        await engine.host.send(
-          { type: 'contact', key: previous },
-          { type: 'contact.merged', into: id },
-          apiId(engine, 'link'),
-        );
+      await relink(id, ref.key, (conv.context as { contactId?: string }).contactId);
       return c.json({ contactId: id, linked: ref.key }, 201);
     }
-    const value = b.kind === 'email' ? b.value.trim().toLowerCase() : b.value.replace(/[\s().-]/g, '');
+    let value: string;
+    if (b.kind === 'email') value = b.value.trim().toLowerCase();
+    else {
+      const region = phoneRegion(conversationConfigOf(engine.options?.actorTypes ?? []));
+      const e164 = normalizePhone(b.value, { defaultRegion: region });
+      if (!e164)
+        throw new ApiError(
+          422,
+          'phone_invalid',
+          `"${b.value}" is not a phone number; write it with its country code (+15551234567)${region ? '' : ', or start the engine with --default-region for national numbers'}`,
+        );
+      value = e164;
+    }
     await engine.host.send(
       { type: 'contact', key: id },
       { type: 'contact.verified_added', kind: b.kind, value },
@@ -248,8 +270,22 @@ export function conversationRoutes(engine: Engine): Hono {
       apiId(engine, 'claim'),
     );
     const owner =
-      r.status === 'applied' ? (r.responses[0]?.data as { contactId?: string } | undefined)?.contactId : undefined;
-    return c.json({ contactId: id, identity: `${b.kind}:${value}`, owner: owner ?? id }, 201);
+      (r.status === 'applied' ? (r.responses[0]?.data as { contactId?: string } | undefined)?.contactId : undefined) ??
+      id;
+    if (owner !== id) {
+      // The identity already belongs to another contact: one person, so this contact's conversations join it.
+      const mine = engine.host.read({ type: 'contact', key: id })?.context as
+        | { identities?: { conversationKey: string }[] }
+        | undefined;
+      for (const i of mine?.identities ?? []) await relink(owner, i.conversationKey, id);
+      if (!mine?.identities?.length)
+        await engine.host.send(
+          { type: 'contact', key: id },
+          { type: 'contact.merged', into: owner },
+          apiId(engine, 'link'),
+        );
+    }
+    return c.json({ contactId: id, identity: `${b.kind}:${value}`, owner }, 201);
   });
 
   return app;

@@ -14,6 +14,7 @@ import { parseConversationKey } from '../../machines/conversation-ids.js';
 import { conversationMachine, type ConversationInput } from '../../machines/conversation.machine.js';
 import { historyMachine } from '../../machines/history.machine.js';
 import { THREADING_MAX_MS } from '../../machines/conversation-threading.js';
+import { isPhoneRegion, phoneIdentityOf } from '../phone.js';
 
 const HOUR_MS = 3_600_000;
 const hours = z.number().min(0).max(72);
@@ -68,6 +69,11 @@ const ContentFilter = z
   .strict()
   .refine((f) => f.words || f.pattern, 'a content filter needs words or a pattern');
 
+const Region = z
+  .string()
+  .transform((r) => r.toUpperCase())
+  .refine(isPhoneRegion, 'an ISO 3166-1 alpha-2 country code such as "US" or "GB"');
+
 /** The conversation config schema. */
 export const ConversationConfigSchema = z
   .object({
@@ -85,6 +91,17 @@ export const ConversationConfigSchema = z
       .default({ defaultWindowHours: 72, channels: {}, integrations: {} }),
     policies: z.partialRecord(channel, PolicyOverride).default({}),
     contentFilters: z.array(ContentFilter).default([]),
+    /** Phone identities: the region national numbers (without a country code) are read in. */
+    phone: z
+      .object({
+        defaultRegion: Region.optional(),
+        /** Per integration, keyed `<channel>:<integrationId>` (an SMS number in another country); wins over the default. */
+        integrations: z
+          .record(z.string().regex(/^[a-z]+:.+$/, 'keys are <channel>:<integrationId>'), Region)
+          .default({}),
+      })
+      .strict()
+      .default({ integrations: {} }),
   })
   .strict();
 
@@ -140,18 +157,36 @@ export function policyOverride(cfg: ConversationConfig, ch: Channel): Partial<Ch
   return out;
 }
 
+/** The region national phone numbers of an integration are read in (undefined: none configured). */
+export function phoneRegion(cfg: ConversationConfig, ch?: Channel, integrationId?: string): string | undefined {
+  const key = `${ch}:${integrationId}`;
+  return ch && Object.hasOwn(cfg.phone.integrations, key) ? cfg.phone.integrations[key] : cfg.phone.defaultRegion;
+}
+
 /** The input of a fresh conversation actor for a key under this config. */
 export function conversationInput(
   cfg: ConversationConfig,
   conversationKey: string,
   ch: Channel,
   integrationId: string,
+  channelUserId: string,
 ): ConversationInput {
+  const phone = phoneIdentityOf(ch, channelUserId, phoneRegion(cfg, ch, integrationId));
   return {
     conversationKey,
     threadingWindowMs: threadingWindowMs(cfg, ch, integrationId),
     policy: policyOverride(cfg, ch),
+    ...(phone ? { phone } : {}),
   };
+}
+
+/** The conversation actor type carries its config reader so the engine's API reads the same one. */
+export type ConversationActorType = ActorType & { readonly config: () => ConversationConfig };
+
+/** The conversation config of an engine's actor types (the defaults if conversations are not hosted). */
+export function conversationConfigOf(actorTypes: readonly ActorType[]): ConversationConfig {
+  const t = actorTypes.find((x) => x.name === 'conversation') as Partial<ConversationActorType> | undefined;
+  return t?.config?.() ?? DEFAULT_CONVERSATION_CONFIG;
 }
 
 /**
@@ -163,20 +198,22 @@ export function conversationActorTypes(
   config: ConversationConfig | (() => ConversationConfig) = DEFAULT_CONVERSATION_CONFIG,
 ): ActorType[] {
   const current = typeof config === 'function' ? config : () => config;
-  return [
-    {
-      name: 'conversation',
-      machine: conversationMachine,
-      input: (key: string) => {
-        const parsed = parseConversationKey(key);
-        if (!parsed)
-          throw new TerminalError(
-            'invalid_conversation_key',
-            `conversation key "${key}" is not <channel>:<integrationId>:<channelUserId> with a known channel`,
-          );
-        return conversationInput(current(), key, parsed.channel, parsed.integrationId);
-      },
+  const conversation: ConversationActorType = {
+    name: 'conversation',
+    machine: conversationMachine,
+    config: current,
+    input: (key: string) => {
+      const parsed = parseConversationKey(key);
+      if (!parsed)
+        throw new TerminalError(
+          'invalid_conversation_key',
+          `conversation key "${key}" is not <channel>:<integrationId>:<channelUserId> with a known channel`,
+        );
+      return conversationInput(current(), key, parsed.channel, parsed.integrationId, parsed.channelUserId);
     },
+  };
+  return [
+    conversation,
     { name: 'history', machine: historyMachine },
     { name: 'contact', machine: contactMachine },
     { name: 'identity', machine: identityMachine },

@@ -43,13 +43,13 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
     'The JSON Schema an editor validates the file with; ignored by the engine.',
     '../docs/schema/routing.schema.json',
   ),
-  skills: d('Every skill name agents, keyword rules and rings may use; a name not declared here is an error.', [
-    'billing',
-    'spanish',
-  ]),
+  skills: d(
+    'Every skill name agents, keyword rules and rings may use; a name not declared here is an error; names every JavaScript object has (`constructor`, `__proto__`, `toString` …) are refused.',
+    ['billing', 'spanish'],
+  ),
   queues: d('The ACD queues.'),
   'queues[].id': d(
-    'Queue id (1–64 letters, digits, `_`, `-`); used by flows, agents, transfers and reports.',
+    'Queue id (1–64 letters, digits, `_`, `-`; names every JavaScript object has (`constructor`, `__proto__`, `toString` …) are refused); used by flows, agents, transfers and reports.',
     'support',
   ),
   'queues[].name': d('Display name.', 'Customer support'),
@@ -93,7 +93,10 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
   'queues[].inactivity.action': d('`disconnect` the interaction, or `requeue` it to the queue.', 'requeue'),
   'queues[].alertSound': d('The agent workspace plays a sound when an offer from this queue alerts.', true),
   agents: d('The agents who may sign in and be routed to.'),
-  'agents[].id': d('Agent id (1–64 letters, digits, `_`, `-`).', 'ana'),
+  'agents[].id': d(
+    'Agent id (1–64 letters, digits, `_`, `-`; names every JavaScript object has (`constructor`, `__proto__`, `toString` …) are refused).',
+    'ana',
+  ),
   'agents[].name': d('Display name.', 'Ana'),
   'agents[].skills': d('Skill → proficiency from 1 to 5; skills must be declared in `skills`.', { billing: 4 }),
   'agents[].queues': d('Queues the agent is a member of.', ['support']),
@@ -107,7 +110,7 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
     'Inbound flows, one per integration (or `*`): schedules evaluated Emergency → special day → closed period / outside open hours → open, each with its auto-response; then keyword rules choose the queue and skills.',
   ),
   'flows[].integrationId': d(
-    'The gateway integration id this flow serves, or `*` for every integration without its own.',
+    'The gateway integration id this flow serves, or `*` for every integration without its own; names every JavaScript object has (`constructor`, `__proto__`, `toString` …) are refused.',
     'wa-main',
   ),
   'flows[].timeZone': d('IANA time zone the schedule is read in (daylight saving included).', 'Europe/Paris'),
@@ -150,7 +153,10 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
     'Training',
   ]),
   cannedResponses: d('The library of standard responses agents pick from.'),
-  'cannedResponses[].id': d('Id agents send as `cannedResponseId`.', 'thanks'),
+  'cannedResponses[].id': d(
+    'Id agents send as `cannedResponseId`; names every JavaScript object has (`constructor`, `__proto__`, `toString` …) are refused.',
+    'thanks',
+  ),
   'cannedResponses[].name': d('Name shown in the picker.', 'Thanks'),
   'cannedResponses[].text': d(
     'Text; `{{name}}`-style placeholders are filled from the request’s `params`.',
@@ -171,7 +177,9 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
   'people[].id': d('Person id, unique across agents and people (1–64 letters, digits, `_`, `-`).', 'sup1'),
   'people[].name': d('Display name.', 'Sam Supervisor'),
   'people[].role': d('`supervisor` (reads everything, steers agents) or `admin` (configuration too).', 'supervisor'),
-  conversations: d('Conversation settings: threading windows, reply-window policy overrides, content filters.'),
+  conversations: d(
+    'Conversation settings: threading windows, reply-window policy overrides, content filters, phone regions.',
+  ),
   'conversations.threading': d(
     'The threading window: how long after the last message (or wrap-up) a new message still joins the same interaction.',
   ),
@@ -211,6 +219,17 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
     5,
   ),
   'conversations.policies.<key>.maxLength': d('Longest outbound text.', 2000, 'characters'),
+  'conversations.phone': d(
+    'How phone numbers become identities (WhatsApp and SMS user ids, numbers verified through the API): all in E.164, so one person is one contact on every channel.',
+  ),
+  'conversations.phone.defaultRegion': d(
+    'Country (ISO 3166-1 alpha-2) of numbers written without a country code, such as `(555) 123-4567`; without it such digits are read as an international number.',
+    'US',
+  ),
+  'conversations.phone.integrations': d(
+    'Per integration, keyed `<channel>:<integrationId>` (an SMS number in another country); wins over `defaultRegion`.',
+    { 'sms:twilio-uk': 'GB' },
+  ),
   'conversations.contentFilters': d('Filters every outbound text passes before it is sent.'),
   'conversations.contentFilters[].name': d('Name given in the refusal (`content_filtered`).', 'card-numbers'),
   'conversations.contentFilters[].words': d('Words that trigger the filter (case-insensitive, whole words).', [

@@ -18,11 +18,24 @@ import {
   DEFAULT_UTILIZATION,
   DEFAULT_WRAPUP_CODES,
   EMPTY_ROUTING_CONFIG,
+  idRecord,
   type RoutingConfig,
   type RoutingDeps,
 } from '../../machines/routing-config.js';
 
-const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1–64 letters, digits, _ or -');
+/**
+ * Names every plain JavaScript object already answers to (`constructor`, `__proto__`,
+ * `toString`, `hasOwnProperty` …). Ids become keys of records in actor snapshots, on the wire
+ * (MessagePack refuses a `__proto__` key outright) and in the JSON operators' own tools read, so
+ * a file defining one is refused rather than relying on every reader to look it up safely.
+ */
+const RESERVED_IDS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+const reserved = (id: string) =>
+  `"${id}" is reserved (a property every JavaScript object has: ${[...RESERVED_IDS].join(', ')}); choose another name`;
+const NotReserved = (s: z.ZodString) =>
+  s.refine((v) => !RESERVED_IDS.has(v), { error: (issue) => reserved(String(issue.input)) });
+
+const Id = NotReserved(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1–64 letters, digits, _ or -'));
 const Media = z.enum(['message', 'voice', 'email', 'callback']);
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'use "HH:MM"');
 const LocalStamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'use local "YYYY-MM-DDTHH:MM"');
@@ -94,7 +107,7 @@ const PersonSchema = z.object({ id: Id, name: z.string().optional(), role: z.enu
 
 const FlowSchema = z
   .object({
-    integrationId: z.string().min(1),
+    integrationId: NotReserved(z.string().min(1)),
     timeZone: z
       .string()
       .refine((tz) => {
@@ -147,7 +160,7 @@ export const RoutingFileSchema = z
   .object({
     /** The JSON Schema an editor validates the file with (ignored by the engine). */
     $schema: z.string().optional(),
-    skills: z.array(z.string().min(1)).default([]),
+    skills: z.array(NotReserved(z.string().min(1))).default([]),
     queues: z.array(QueueSchema).default([]),
     agents: z.array(AgentSchema).default([]),
     defaultUtilization: UtilizationSchema.optional(),
@@ -195,8 +208,21 @@ export class RoutingConfigError extends Error {
 const pathOf = (p: readonly PropertyKey[]): string =>
   p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
 
+/** Own `__proto__` keys anywhere in parsed JSON (JSON.parse makes them; schema parsing would drop them silently). */
+function protoKeys(value: unknown, path: readonly PropertyKey[] = [], out: ConfigIssue[] = []): ConfigIssue[] {
+  if (Array.isArray(value)) value.forEach((v, i) => protoKeys(v, [...path, i], out));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '__proto__') out.push({ path: pathOf([...path, k]), message: reserved(k) });
+      protoKeys(v, [...path, k], out);
+    }
+  return out;
+}
+
 /** Validates a routing file and resolves it; throws RoutingConfigError listing every bad field. */
 export function parseRoutingConfig(input: unknown, version = 1): RoutingConfig {
+  const proto = protoKeys(input);
+  if (proto.length) throw new RoutingConfigError(proto);
   const parsed = RoutingFileSchema.safeParse(input);
   if (!parsed.success)
     throw new RoutingConfigError(
@@ -259,18 +285,14 @@ export function parseRoutingConfig(input: unknown, version = 1): RoutingConfig {
   return {
     version,
     skills: f.skills,
-    queues: Object.fromEntries(f.queues.map((q) => [q.id, { ...q, name: q.name ?? q.id }])),
-    agents: Object.fromEntries(
-      f.agents.map((a) => [a.id, { ...a, name: a.name ?? a.id, utilization: a.utilization ?? util }]),
-    ),
-    flows: Object.fromEntries(f.flows.map((fl) => [fl.integrationId, fl])),
+    queues: idRecord(f.queues.map((q) => [q.id, { ...q, name: q.name ?? q.id }])),
+    agents: idRecord(f.agents.map((a) => [a.id, { ...a, name: a.name ?? a.id, utilization: a.utilization ?? util }])),
+    flows: idRecord(f.flows.map((fl) => [fl.integrationId, fl])),
     wrapupCodes: f.wrapupCodes,
     notReadyReasons: f.notReadyReasons,
-    cannedResponses: Object.fromEntries(f.cannedResponses.map((r) => [r.id, r])),
+    cannedResponses: idRecord(f.cannedResponses.map((r) => [r.id, r])),
     templates: f.templates,
-    people: Object.fromEntries(
-      [...f.agents, ...f.people].map((p) => [p.id, { id: p.id, name: p.name ?? p.id, role: p.role }]),
-    ),
+    people: idRecord([...f.agents, ...f.people].map((p) => [p.id, { id: p.id, name: p.name ?? p.id, role: p.role }])),
   };
 }
 

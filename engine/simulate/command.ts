@@ -1,14 +1,12 @@
 /** `switchboard simulate`: a contact-center day in virtual time, or two configurations compared on the same arrivals. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { COMMAND_USAGE, usageProblem } from '../cli-usage.js';
 import { ScenarioError } from './scenario.js';
 import { compareResults, type SimFigures, type SimResult, simulate } from './simulator.js';
 
-const USAGE = `usage: switchboard simulate <scenario.json> [--seed <n>] [--json] [--csv <out.csv>]
-       switchboard simulate compare <a.json> <b.json> [--seed <n>] [--json]
-runs the real routing machines on the actor host in virtual time (deterministic for a seed) and prints offered,
-answered, abandoned, service level, ASA, AHT and occupancy per queue, in total and per interval; compare runs two
-scenarios on the same seeded arrivals and prints b − a. The scenario format is in docs/simulate.md.`;
+// One usage text per command, kept with the others (help loads no command's code).
+const USAGE = COMMAND_USAGE.simulate.trimEnd();
 
 const FIELDS: (keyof SimFigures)[] = [
   'offered',
@@ -45,7 +43,7 @@ function readJson(file: string): unknown {
 /** Runs the command; exits 2 on bad arguments or an invalid scenario. */
 export async function simulateCommand(argv: string[]): Promise<void> {
   const fail = (message: string): never => {
-    process.stderr.write(`switchboard simulate: ${message}\n${USAGE}\n`);
+    process.stderr.write(`switchboard simulate: ${message}\n\n${USAGE}\n`);
     process.exit(2);
   };
   let parsed: ReturnType<typeof parse>;
@@ -63,7 +61,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   try {
     parsed = parse();
   } catch (err) {
-    return fail((err as Error).message);
+    return fail(usageProblem(err) ?? (err as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
