@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { COMMAND_USAGE, usageProblem } from './cli-usage.js';
 import { hashPassword } from './auth/passwords.js';
+import { gatewayNatsPermissions } from '../protocol/subjects.js';
+import { embeddedNatsCredentials } from './nats-auth.js';
 import {
   API_KEY_ROLES,
   newApiKey,
@@ -62,6 +64,19 @@ export async function runAuthCommand(argv: string[], readPassword = readStdinLin
       'id-claim': { type: 'string', default: 'sub' },
     },
   });
+  if (action === 'nats-permissions') {
+    // For a NATS the operator runs: the gateway user's permissions, as nats-server.conf takes them.
+    const p = gatewayNatsPermissions();
+    return `${JSON.stringify({ publish: { allow: p.publish }, subscribe: { allow: p.subscribe } }, null, 2)}\n`;
+  }
+  if (action === 'nats-creds') {
+    // The embedded nats-server's seed files live in the data dir, not in the secrets file.
+    if (!values.data) throw new UsageError('nats-creds needs --data <engine data dir>');
+    const role = values.role ?? 'gateway';
+    if (role !== 'gateway' && role !== 'engine') throw new UsageError('nats-creds --role must be gateway or engine');
+    const creds = embeddedNatsCredentials(join(values.data, 'nats'));
+    return `${role === 'gateway' ? creds.gatewayFile : creds.engineFile}\n`;
+  }
   const file = values.secrets ?? (values.data ? join(values.data, 'secrets.json') : undefined);
   if (!file) throw new UsageError('give --secrets <file> or --data <engine data dir>');
   const id = (): string => {

@@ -13,6 +13,9 @@ options:
   --data <dir>             data directory: LMDB, the applied routing file (required)
   --http <port>            HTTP port of the API (default 8080; 0 = a free port)
   --nats <url>             join this NATS instead of starting an embedded nats-server
+  --nats-creds <file>      credential for --nats: an nkey seed file or a NATS .creds file
+  --nats-user <name>       user for --nats; the password from $SWITCHBOARD_NATS_PASSWORD (or --nats-password)
+  --nats-password <pw>     the password (visible in the process list: prefer the environment variable)
   --nats-port <port>       client port of the embedded nats-server (default: a free port)
   --partitions <n>         number of partitions (default 16)
   --virtual-clock          run in virtual time; POST /admin/clock/advance moves it
@@ -41,6 +44,9 @@ actions:
   set-oidc --issuer <url> --audience <aud> --jwks-url <url> [--id-claim <claim>]
                                          also accept an identity provider's tokens
   list                                   ids, roles and key ids (no secrets)
+  nats-creds --data <dir> [--role <r>]   print the path of the embedded nats-server's seed file for a gateway
+                                         (default) or an engine, generating it if missing (--nats-creds <file>)
+  nats-permissions                       print a gateway user's permissions for your own nats-server.conf
   -h, --help                             this text
 `,
   gateway: `usage: switchboard gateway --config <file> [options]
@@ -50,6 +56,9 @@ options:
   --config <file>          gateway config (JSON: { "integrations": [ … ] }) (required)
   --channels <list>        comma list of channels to serve (default: every configured one)
   --nats <url>             NATS to publish to (default nats://127.0.0.1:4222)
+  --nats-creds <file>      credential: the engine's gateway seed file (switchboard auth nats-creds), or a .creds file
+  --nats-user <name>       user; the password from $SWITCHBOARD_NATS_PASSWORD (or --nats-password)
+  --nats-password <pw>     the password (visible in the process list: prefer the environment variable)
   --http <port>            webhook HTTP port (default 8090; 0 = a free port)
   --host <address>         address to listen on (default 127.0.0.1)
   --no-delivery            do not run the outbound delivery workers

@@ -44,6 +44,8 @@ export const DEMO_WEB_INTEGRATION = 'web';
 
 export async function startDemoChannel(o: {
   natsUrl: string;
+  /** The gateway's seed file for the embedded nats-server (its credential allows a gateway's subjects only). */
+  natsCredsFile?: string;
   /** The gateway's port (known before it starts: the web integration sends to its own streams). */
   gatewayPort: number;
   /** The engine's base URL (the customer page reads its history through the gateway from there). */
@@ -103,6 +105,7 @@ export async function startDemoChannel(o: {
   const gateway = await startGateway({
     config,
     natsUrl: o.natsUrl,
+    natsCredentials: o.natsCredsFile ? { credsFile: o.natsCredsFile } : undefined,
     httpPort: o.gatewayPort,
     logger: o.logger,
     adapters: { ...builtinAdapters, web: createWebAdapter({ now: o.now }) },

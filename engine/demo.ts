@@ -100,6 +100,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const base = `http://127.0.0.1:${node.httpPort}`;
   const channel: DemoChannel = await startDemoChannel({
     natsUrl: node.engine.natsUrl,
+    natsCredsFile: node.engine.embeddedNatsCredentials?.gatewayFile,
     gatewayPort,
     engineUrl: base,
     historyApiKey: gatewayKey,
@@ -112,7 +113,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
     await node.stop();
   };
   stopOnSignals(logger, stopAll);
-  out(`engine http ${base} · gateway ${channel.gatewayUrl} · nats ${node.engine.natsUrl}\n`);
+  out(`engine http ${base} · gateway ${channel.gatewayUrl} · nats ${node.engine.natsUrl}`);
+  out(
+    `NATS is closed: only the engine's and the gateway's nkeys connect (a gateway process: switchboard gateway --nats ${node.engine.natsUrl} --nats-creds ${node.engine.embeddedNatsCredentials?.gatewayFile})\n`,
+  );
 
   // biome-ignore lint/suspicious/noExplicitAny: the demo prints fields of the API's JSON answers as they come
   type Json = Record<string, any>;

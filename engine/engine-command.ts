@@ -4,6 +4,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logLevelArg, portArg, UsageError } from './cli-usage.js';
 import { createLogger } from './logger.js';
+import {
+  NatsCredentialsError,
+  natsAuthOptions,
+  natsCredentialsFromArgs,
+  type NatsCredentials,
+} from '../gateways/nats-credentials.js';
 
 function fail(message: string): never {
   throw new UsageError(message);
@@ -23,6 +29,9 @@ export async function engineCommand(argv: string[]): Promise<void> {
       data: { type: 'string' },
       http: { type: 'string' },
       nats: { type: 'string' },
+      'nats-creds': { type: 'string' },
+      'nats-user': { type: 'string' },
+      'nats-password': { type: 'string' },
       'nats-port': { type: 'string' },
       partitions: { type: 'string' },
       'virtual-clock': { type: 'boolean', default: false },
@@ -37,6 +46,16 @@ export async function engineCommand(argv: string[]): Promise<void> {
     },
   });
   if (!values.data) fail('--data <dir> is required');
+  let natsCredentials: NatsCredentials | undefined;
+  try {
+    natsCredentials = natsCredentialsFromArgs(values, process.env);
+    natsAuthOptions(natsCredentials);
+  } catch (err) {
+    if (err instanceof NatsCredentialsError) fail(err.message);
+    throw err;
+  }
+  if (natsCredentials && !values.nats)
+    fail('--nats-creds and --nats-user are for joining a NATS with --nats; the embedded nats-server makes its own');
   const tokenTtlSeconds = values['token-ttl'] ? int(values['token-ttl'], 'token-ttl') : undefined;
   const options = {
     dataDir: values.data,
@@ -45,6 +64,7 @@ export async function engineCommand(argv: string[]): Promise<void> {
     trustProxy: values['trust-proxy'],
     configDir: values['config-dir'] ? resolve(values['config-dir']) : undefined,
     natsUrl: values.nats,
+    natsCredentials,
     natsPort: values['nats-port'] ? portArg(values['nats-port'], '--nats-port') : undefined,
     partitions: values.partitions ? int(values.partitions, 'partitions') : undefined,
     virtualClock: values['virtual-clock'],

@@ -14,6 +14,8 @@ import { DEFAULT_PARTITIONS } from '../protocol/partition.js';
 import { JetStreamAuditSink } from './auth/audit.js';
 import { Authority, type AuthOptions } from './auth/authority.js';
 import { JetStreamBus, PartitionConsumer, connectNats, ensureStreams } from './nats-bus.js';
+import type { NatsCredentials } from '../gateways/nats-credentials.js';
+import { embeddedNatsCredentials, type EmbeddedNatsCredentials } from './nats-auth.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server.js';
 import { waitQuiescent } from './quiescence.js';
 
@@ -22,6 +24,8 @@ export interface EngineOptions {
   readonly dataDir: string;
   /** Join an existing NATS cluster; without it an embedded nats-server is started. */
   readonly natsUrl?: string;
+  /** The credential for `natsUrl` (an nkey seed or .creds file, or a user and password). */
+  readonly natsCredentials?: NatsCredentials;
   /** Client port for the embedded nats-server (free port when left out). */
   readonly embeddedNatsPort?: number;
   readonly partitions?: number;
@@ -62,6 +66,8 @@ export class Engine {
   host!: ActorHost;
   nc!: NatsConnection;
   natsUrl!: string;
+  /** The embedded nats-server's seed files (engine and gateway); undefined when joining a NATS. */
+  embeddedNatsCredentials?: EmbeddedNatsCredentials;
   #store!: LmdbStore;
   #nats?: NatsServerHandle;
   #consumers: PartitionConsumer[] = [];
@@ -93,14 +99,23 @@ export class Engine {
   async start(): Promise<void> {
     const { dataDir } = this.options;
     mkdirSync(dataDir, { recursive: true });
+    let credentials = this.options.natsCredentials;
     if (this.options.natsUrl) {
       this.natsUrl = this.options.natsUrl;
     } else {
-      this.#nats = await startNatsServer({ dir: join(dataDir, 'nats'), port: this.options.embeddedNatsPort });
+      // The embedded server admits only the engine's and the gateways' nkeys (engine/nats-auth.ts).
+      const dir = join(dataDir, 'nats');
+      const embedded = embeddedNatsCredentials(dir);
+      this.embeddedNatsCredentials = embedded;
+      credentials = { credsFile: embedded.engineFile };
+      this.#nats = await startNatsServer({ dir, port: this.options.embeddedNatsPort, users: embedded.users });
       this.natsUrl = this.#nats.url;
-      this.log.info({ url: this.natsUrl, natsServerPid: this.#nats.pid }, 'embedded nats-server started');
+      this.log.info(
+        { url: this.natsUrl, natsServerPid: this.#nats.pid, gatewayCredentials: embedded.gatewayFile },
+        'embedded nats-server started',
+      );
     }
-    this.nc = await connectNats(this.natsUrl, 'switchboard-engine');
+    this.nc = await connectNats(this.natsUrl, 'switchboard-engine', credentials);
     const jsm = await this.nc.jetstreamManager();
     this.#jsm = jsm;
     await ensureStreams(jsm);
@@ -127,8 +142,11 @@ export class Engine {
 
     const partitions = this.options.partitions ?? DEFAULT_PARTITIONS;
     const owned = this.options.ownedPartitions ?? Array.from({ length: partitions }, (_, i) => i);
-    this.#consumers = owned.map(
-      (partition) => new PartitionConsumer({ js, jsm, host: this.host, partition, logger: this.log }),
+    // Two consumers per partition: the engines' own envelopes, and what gateways publish (checked).
+    this.#consumers = owned.flatMap((partition) =>
+      (['actor', 'inbound'] as const).map(
+        (source) => new PartitionConsumer({ js, jsm, host: this.host, partition, source, logger: this.log }),
+      ),
     );
     await Promise.all(this.#consumers.map((c) => c.start()));
     this.#consuming = true;

@@ -20,9 +20,11 @@ import {
 } from 'nats';
 import type { Logger } from 'pino';
 import type { ActorHost } from '../actors/host.js';
+import { natsAuthOptions, type NatsCredentials } from '../gateways/nats-credentials.js';
 import { AUDIT_MAX_AGE_MS } from './auth/audit.js';
 import type { Bus } from '../actors/types.js';
 import type { Envelope } from '../protocol/actor.js';
+import { gatewayEnvelopeProblem } from '../protocol/channels.js';
 import { STREAMS, subjects } from '../protocol/subjects.js';
 import { decode, encode } from '../protocol/wire.js';
 
@@ -35,9 +37,10 @@ export const MAX_ACK_PENDING = 4_096;
 /** How long a publish is retried (same msgID) before it is reported failed. */
 export const PUBLISH_RETRY_MS = 20_000;
 
-/** Connects with the options FACTS.md recommends (no async traces: ~26 % CPU). */
-export function connectNats(url: string, name: string): Promise<NatsConnection> {
+/** Connects with the options FACTS.md recommends (no async traces: ~26 % CPU), presenting `credentials`. */
+export function connectNats(url: string, name: string, credentials?: NatsCredentials): Promise<NatsConnection> {
   return connect({
+    ...natsAuthOptions(credentials),
     servers: url,
     name,
     noAsyncTraces: true,
@@ -127,6 +130,12 @@ export interface PartitionConsumerOptions {
   readonly jsm: JetStreamManager;
   readonly host: ActorHost;
   readonly partition: number;
+  /**
+   * Which of the partition's subjects: `actor` (engines' own envelopes, `sb.actor.<p>`) or
+   * `inbound` (gateways', `sb.inbound.<p>`: only customer events and delivery statuses to a
+   * conversation are applied; anything else goes to dead letters as `envelope_forbidden`).
+   */
+  readonly source?: 'actor' | 'inbound';
   readonly logger?: Logger;
 }
 
@@ -146,7 +155,11 @@ export class PartitionConsumer {
   }
 
   get durableName(): string {
-    return `sb-actors-p${this.partition}`;
+    return this.#inbound ? `sb-inbound-p${this.partition}` : `sb-actors-p${this.partition}`;
+  }
+
+  get #inbound(): boolean {
+    return this.#o.source === 'inbound';
   }
 
   async start(): Promise<void> {
@@ -154,7 +167,7 @@ export class PartitionConsumer {
     const name = this.durableName;
     const cfg = {
       durable_name: name,
-      filter_subject: subjects.actor(this.partition),
+      filter_subject: this.#inbound ? subjects.inbound(this.partition) : subjects.actor(this.partition),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(ACK_WAIT_MS),
@@ -205,6 +218,12 @@ export class PartitionConsumer {
       }
     } catch (err) {
       this.#dead(m, m.data, 'envelope_invalid', String((err as Error).message));
+      return;
+    }
+    // A gateway's NATS credential publishes only here; what it may say is checked before any actor sees it.
+    const forbidden = this.#inbound ? gatewayEnvelopeProblem(env) : undefined;
+    if (forbidden) {
+      this.#dead(m, m.data, 'envelope_forbidden', forbidden);
       return;
     }
     this.#inflight++;

@@ -14,6 +14,27 @@ export interface NatsServerOptions {
   readonly port?: number;
   /** Extra config lines (e.g. mappings). */
   readonly extraConfig?: string;
+  /** Users allowed to connect (nkeys); without them anyone reaching the port may connect. */
+  readonly users?: readonly NatsServerUser[];
+}
+
+/** One nkey user of the server, with allow lists (every permission when left out). */
+export interface NatsServerUser {
+  /** The user's public nkey (`U…`). */
+  readonly nkey: string;
+  readonly permissions?: { readonly publish: readonly string[]; readonly subscribe: readonly string[] };
+}
+
+/** The `authorization` block for `users` (the config format reads JSON values). */
+function authorizationConfig(users: readonly NatsServerUser[]): string {
+  const user = (u: NatsServerUser) =>
+    JSON.stringify({
+      nkey: u.nkey,
+      ...(u.permissions
+        ? { permissions: { publish: { allow: u.permissions.publish }, subscribe: { allow: u.permissions.subscribe } } }
+        : {}),
+    });
+  return `authorization { users = [\n${users.map(user).join('\n')}\n] }`;
 }
 
 /** A running nats-server child process. */
@@ -69,6 +90,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
       `listen: "127.0.0.1:${port}"`,
       `jetstream { store_dir: ${JSON.stringify(join(options.dir, 'jetstream'))} }`,
       'max_payload: 8MB',
+      options.users ? authorizationConfig(options.users) : '',
       options.extraConfig ?? '',
     ].join('\n'),
   );

@@ -5,6 +5,7 @@ import type { AuthOptions, Authority } from './auth/authority.js';
 import { DEFAULT_PARTITIONS } from '../protocol/partition.js';
 import { builtinActorTypes, builtinRouteModules } from './actor-types.js';
 import type { ConversationConfig } from './config/conversation.js';
+import type { NatsCredentials } from '../gateways/nats-credentials.js';
 import { Engine } from './engine.js';
 import { createApp, isLoopback, listen } from './http.js';
 import { webAppRoutes, type WebAppOptions } from './web/serve.js';
@@ -21,6 +22,8 @@ export interface EngineNodeOptions {
   /** The only directory routing files are applied from by name. */
   readonly configDir?: string;
   readonly natsUrl?: string;
+  /** The credential for `natsUrl`. */
+  readonly natsCredentials?: NatsCredentials;
   readonly natsPort?: number;
   readonly partitions?: number;
   readonly virtualClock?: boolean;
@@ -46,6 +49,7 @@ export async function startEngineNode(o: EngineNodeOptions): Promise<EngineNode>
   const engine = new Engine({
     dataDir: o.dataDir,
     natsUrl: o.natsUrl,
+    natsCredentials: o.natsCredentials,
     embeddedNatsPort: o.natsPort,
     partitions,
     clock: o.virtualClock ? new ManualClock(o.virtualStart) : undefined,

@@ -1,8 +1,14 @@
-/** `switchboard gateway --channels <list> --config <file> --nats <url> [--http <port>]`: a channel gateway process. */
+/** `switchboard gateway --channels <list> --config <file> --nats <url> [--nats-creds <file>] [--http <port>]`: a channel gateway process. */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isChannel, type Channel } from '../protocol/channels.js';
 import { GatewayConfigError, loadGatewayConfig, type GatewayConfig } from './config.js';
+import {
+  NatsCredentialsError,
+  natsAuthOptions,
+  natsCredentialsFromArgs,
+  type NatsCredentials,
+} from './nats-credentials.js';
 
 /** A command line that cannot run; the CLI prints its message and the usage (matched by name). */
 class UsageError extends Error {
@@ -19,6 +25,9 @@ export async function gatewayCommand(argv: string[]): Promise<void> {
       channels: { type: 'string' },
       config: { type: 'string' },
       nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
+      'nats-creds': { type: 'string' },
+      'nats-user': { type: 'string' },
+      'nats-password': { type: 'string' },
       http: { type: 'string', default: '8090' },
       host: { type: 'string', default: '127.0.0.1' },
       'no-delivery': { type: 'boolean', default: false },
@@ -46,12 +55,22 @@ export async function gatewayCommand(argv: string[]): Promise<void> {
     if (err instanceof GatewayConfigError) throw new UsageError(`--config ${err.message}`);
     throw err;
   }
+  let natsCredentials: NatsCredentials | undefined;
+  try {
+    natsCredentials = natsCredentialsFromArgs(values, process.env);
+    // Read now, so an unreadable or wrong file is answered as a bad flag.
+    natsAuthOptions(natsCredentials);
+  } catch (err) {
+    if (err instanceof NatsCredentialsError) throw new UsageError(err.message);
+    throw err;
+  }
   // The gateway's code (HTTP, NATS, adapters) loads once the command line is known good.
   const { startGateway } = await import('./gateway.js');
   const gateway = await startGateway({
     config,
     channels: channels as Channel[] | undefined,
     natsUrl: values.nats!,
+    natsCredentials,
     httpPort: port,
     hostname: values.host,
     deliver: !values['no-delivery'],

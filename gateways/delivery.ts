@@ -7,7 +7,7 @@
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import type { DeliveryUpdated, OutboundMessage } from '../protocol/channels.js';
-import { STREAMS, subjects } from '../protocol/subjects.js';
+import { STREAMS, gatewayDeliveryConsumer, subjects } from '../protocol/subjects.js';
 import { decode } from '../protocol/wire.js';
 import { SendError, type ChannelAdapter, type Integration } from './channel.js';
 import { applyLengthRule } from './length.js';
@@ -150,7 +150,7 @@ export class DeliveryWorker {
 
   /** The durable consumer's name. */
   get durableName(): string {
-    return `sb-gw-${this.#o.adapter.channel}`;
+    return gatewayDeliveryConsumer(this.#o.adapter.channel);
   }
 
   /** Creates the durable consumer and starts pulling; waits (retrying each second) until the engine has created SB_EFFECTS. */

@@ -5,13 +5,14 @@ import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import type { Envelope } from '../protocol/actor.js';
 import type { Channel } from '../protocol/channels.js';
-import { conversationOfTypingSubject, subjects } from '../protocol/subjects.js';
+import { GATEWAY_INBOX_PREFIX, conversationOfTypingSubject, subjects } from '../protocol/subjects.js';
 import { decode } from '../protocol/wire.js';
 import { builtinAdapters } from './adapters.js';
 import type { ChannelAdapter } from './channel.js';
 import type { GatewayConfig } from './config.js';
 import { DeliveryWorker } from './delivery.js';
 import { GatewayHealth, type GatewayReadiness } from './health.js';
+import { natsAuthOptions, type NatsCredentials } from './nats-credentials.js';
 import { JetStreamPublisher, PublishUnavailableError, type EnvelopePublisher } from './publisher.js';
 import type { RetryPolicy } from './retry.js';
 import { createGatewayApp, type GatewayStats } from './server.js';
@@ -24,6 +25,8 @@ export interface GatewayOptions {
   /** Channels to serve; every channel with a configured integration when left out. */
   readonly channels?: readonly Channel[];
   readonly natsUrl: string;
+  /** How to sign in to NATS (the embedded server's gateway seed file, a .creds file, or user and password). */
+  readonly natsCredentials?: NatsCredentials;
   /** HTTP port (0 = a free one). */
   readonly httpPort: number;
   readonly hostname?: string;
@@ -67,6 +70,8 @@ class ConnectingPublisher implements EnvelopePublisher {
  * starts the delivery workers, and says in one log line whether it is ready or what is missing and how to fix it.
  */
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+  // A credential file that cannot be read is refused before anything is served.
+  const auth = natsAuthOptions(o.natsCredentials);
   const registry = o.adapters ?? builtinAdapters;
   const channels = o.channels ?? [...new Set(o.config.integrations.map((i) => i.channel))];
   const adapters = channels.map((ch) => {
@@ -125,6 +130,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       });
     });
   const connecting = connect({
+    ...auth,
+    // A gateway's credential may receive only under this prefix (protocol/subjects.ts).
+    inboxPrefix: GATEWAY_INBOX_PREFIX,
     servers: o.natsUrl,
     name: `switchboard-gateway`,
     noAsyncTraces: true,

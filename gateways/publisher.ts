@@ -1,6 +1,6 @@
 /**
- * Publishing canonical events to JetStream: one envelope per event on its conversation's partition
- * subject, the envelope id as `Nats-Msg-Id` so platform retries are deduplicated. Resolves only
+ * Publishing canonical events to JetStream: one envelope per event on the gateway subject of its
+ * conversation's partition (`sb.inbound.<p>`, all a gateway's credential may publish), the envelope id as `Nats-Msg-Id` so platform retries are deduplicated. Resolves only
  * once every publish is acknowledged; otherwise throws PublishUnavailableError (the webhook gets 503).
  */
 import type { JetStreamClient, NatsConnection } from 'nats';
@@ -77,7 +77,7 @@ export class JetStreamPublisher implements EnvelopePublisher {
   async #one(env: Envelope, deadline: number): Promise<void> {
     // An envelope the codec refuses is a bug, not NATS being down: it is thrown as it is (500, not 503).
     const data = encode(env);
-    const subject = subjects.actor(partitionOf(env.to.key, this.#partitions));
+    const subject = subjects.inbound(partitionOf(env.to.key, this.#partitions));
     let wait = 50;
     for (;;) {
       const left = deadline - Date.now();

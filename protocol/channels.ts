@@ -165,6 +165,42 @@ export type InboundEvent =
   | MessageEchoed
   | TypingIndicated;
 
+/** The type of every event a gateway may publish: the canonical inbound events and delivery statuses. */
+export const GATEWAY_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
+  'message.received',
+  'message.echoed',
+  'message.unsent',
+  'receipt.received',
+  'typing.indicated',
+  'conversation.closed_by_customer',
+  'contact.opted_out',
+  'contact.opted_in',
+  'contact.help_requested',
+  'contact.followed',
+  'contact.unfollowed',
+  'delivery.updated',
+] satisfies (InboundEvent | DeliveryUpdated)['type'][]);
+
+/**
+ * Why an envelope that arrived on a gateway's subject (`sb.inbound.*`) is not one a gateway may
+ * send, or undefined when it is: only customer events and delivery statuses, to a conversation,
+ * and a customer event only to its own conversation (channel, integration and user as in the event).
+ */
+export function gatewayEnvelopeProblem(env: {
+  readonly to: { readonly type: string; readonly key: string };
+  readonly event: { readonly type: string; readonly [field: string]: unknown };
+}): string | undefined {
+  if (env.to.type !== 'conversation') return `a gateway may address conversations only, not a ${env.to.type} actor`;
+  if (!GATEWAY_EVENT_TYPES.has(env.event.type)) return `a gateway may not send a ${env.event.type} event`;
+  if (env.event.type === 'delivery.updated') return undefined;
+  const e = env.event as Partial<InboundBase>;
+  if (typeof e.channel !== 'string' || typeof e.integrationId !== 'string' || typeof e.channelUserId !== 'string')
+    return 'a customer event needs channel, integrationId and channelUserId';
+  const key = conversationKey(e as InboundBase);
+  if (key !== env.to.key) return `a customer event of ${key} addressed to conversation ${env.to.key}`;
+  return undefined;
+}
+
 /** The conversation actor key of an inbound event: one conversation per (channel, integration, user). */
 export function conversationKey(e: Pick<InboundBase, 'channel' | 'integrationId' | 'channelUserId'>): string {
   return `${e.channel}:${e.integrationId}:${e.channelUserId}`;

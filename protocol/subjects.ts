@@ -1,4 +1,5 @@
 /** Every NATS subject and stream name Switchboard uses is built here and nowhere else. */
+import { CHANNELS } from './channels.js';
 
 export const STREAMS = {
   /**
@@ -47,6 +48,8 @@ export const subjects = {
   typingAll: 'sb.typing.>',
   /** Where gateways publish customer events and delivery statuses for one partition. */
   inbound: (partition: number): string => `sb.inbound.${partition}`,
+  /** Every partition's gateway subject (a gateway's publish permission). */
+  inboundAll: 'sb.inbound.*',
   /** Audit records by outcome (refused, done, failed). */
   audit: (outcome: string): string => `sb.audit.${assertToken(outcome, 'audit outcome')}`,
   /** Dead letters of one partition. */
@@ -58,4 +61,52 @@ export function conversationOfTypingSubject(subject: string): string | undefined
   const token = subject.startsWith('sb.typing.') ? subject.slice('sb.typing.'.length) : '';
   if (!TOKEN.test(token)) return undefined;
   return Buffer.from(token, 'base64url').toString('utf8');
+}
+
+/** The durable consumer a gateway's delivery worker pulls one channel's outbound messages from. */
+export function gatewayDeliveryConsumer(channel: string): string {
+  return `sb-gw-${assertToken(channel, 'channel')}`;
+}
+
+/**
+ * The inbox prefix of gateway connections: JetStream acknowledgements and pulled messages come
+ * back under it, so a gateway's credential may subscribe to it without seeing anyone else's
+ * replies (an engine's pulls arrive on `_INBOX.>`).
+ */
+export const GATEWAY_INBOX_PREFIX = '_GW_INBOX';
+
+/** What one NATS user may publish and subscribe to (the nats-server `permissions` block, allow lists). */
+export interface NatsPermissions {
+  readonly publish: readonly string[];
+  readonly subscribe: readonly string[];
+}
+
+/**
+ * A gateway's NATS permissions: publish customer events and delivery statuses (`sb.inbound.*`,
+ * which the engine checks), check Switchboard's streams, create, pull and acknowledge its
+ * channels' delivery consumers (`sb.outbound.<channel>` only), receive its own inbox and the
+ * agents' typing. Nothing else: no actor inbox, audit, live feed, stream or consumer admin.
+ */
+export function gatewayNatsPermissions(channels: readonly string[] = CHANNELS): NatsPermissions {
+  const api = '$JS.API';
+  const effects = STREAMS.effects.name;
+  return {
+    publish: [
+      subjects.inboundAll,
+      `${api}.INFO`,
+      `${api}.STREAM.INFO.${STREAMS.actors.name}`,
+      `${api}.STREAM.INFO.${effects}`,
+      ...channels.flatMap((channel) => {
+        const consumer = gatewayDeliveryConsumer(channel);
+        return [
+          `${api}.CONSUMER.INFO.${effects}.${consumer}`,
+          // The create subject names the filter (nats.js on servers ≥ 2.9), so no other subject can be consumed.
+          `${api}.CONSUMER.CREATE.${effects}.${consumer}.${subjects.outbound(channel)}`,
+          `${api}.CONSUMER.MSG.NEXT.${effects}.${consumer}`,
+          `$JS.ACK.${effects}.${consumer}.>`,
+        ];
+      }),
+    ],
+    subscribe: [`${GATEWAY_INBOX_PREFIX}.>`, subjects.typingAll],
+  };
 }

@@ -45,6 +45,10 @@ describe('switchboard CLI', () => {
   it('answers a bad flag or value with one line naming it, then the usage; exit 2, no stack trace', () => {
     const config = join(tempDir(), 'gateway.json');
     writeFileSync(config, JSON.stringify({ integrations: [{ id: 'a', channel: 'pager', secret: 's' }] }));
+    const good = join(tempDir(), 'gateway.json');
+    writeFileSync(good, JSON.stringify({ integrations: [{ id: 'a', channel: 'whatsapp', secret: 's' }] }));
+    const notASeed = join(tempDir(), 'gateway.nk');
+    writeFileSync(notASeed, 'hello\n');
     for (const [args, line] of [
       [['engine', '--bogus'], 'switchboard engine: unknown option --bogus'],
       [['gateway', '--frob', 'x'], 'switchboard gateway: unknown option --frob'],
@@ -58,6 +62,17 @@ describe('switchboard CLI', () => {
       [['gateway', '--config', config], `switchboard gateway: --config ${config}: integrations.0.channel`],
       [['demo', '--log-level', 'loud'], 'switchboard demo: --log-level must be one of'],
       [['paths', '--machine', 'nope'], 'switchboard paths: --machine must be reply-window or threading'],
+      [['engine', '--data', tempDir(), '--nats-creds', notASeed], 'switchboard engine: NATS credentials'],
+      [
+        ['engine', '--data', tempDir(), '--nats-user', 'e', '--nats-password', 'p'],
+        'are for joining a NATS with --nats',
+      ],
+      [['gateway', '--config', good, '--nats-user', 'gw'], 'switchboard gateway: --nats-user gw needs a password'],
+      [
+        ['gateway', '--config', good, '--nats-password', 'pw'],
+        'switchboard gateway: --nats-password needs --nats-user',
+      ],
+      [['gateway', '--config', good, '--nats-creds', join(tempDir(), 'missing.nk')], 'ENOENT'],
     ] as const) {
       const r = run(...args);
       expect(r.status, args.join(' ')).toBe(2);

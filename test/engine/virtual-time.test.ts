@@ -164,7 +164,9 @@ describe('virtual time', () => {
       auth: testAuthority(),
     });
     // A delivery worker that took an outbound message and hangs on it (its provider never answers).
-    const nc = await connectNats(node.engine.natsUrl, 'stuck-gateway');
+    const nc = await connectNats(node.engine.natsUrl, 'stuck-gateway', {
+      credsFile: node.engine.embeddedNatsCredentials!.engineFile,
+    });
     try {
       const jsm = await nc.jetstreamManager();
       await jsm.consumers.add(STREAMS.effects.name, {

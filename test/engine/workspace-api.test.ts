@@ -6,7 +6,10 @@
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { describe, expect, it } from 'vitest';
+import { natsAuthOptions } from '../../gateways/nats-credentials.js';
+import { GATEWAY_INBOX_PREFIX } from '../../protocol/subjects.js';
 import { decode } from '../../protocol/wire.js';
+import { embeddedGatewayCredentials } from '../support/nats.js';
 import { headersFor } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
 import { until, whatsappStack } from '../support/whatsapp-stack.js';
@@ -112,7 +115,12 @@ describe('workspace API', () => {
       expect(big.status).toBe(413);
 
       // Typing goes out on NATS core, for the customer's channel.
-      const nc = await connect({ servers: s.engine.natsUrl });
+      // As a gateway does: its credential may follow the agents' typing.
+      const nc = await connect({
+        servers: s.engine.natsUrl,
+        inboxPrefix: GATEWAY_INBOX_PREFIX,
+        ...natsAuthOptions(embeddedGatewayCredentials(s.engine)),
+      });
       const seen: Record<string, unknown>[] = [];
       nc.subscribe('sb.typing.>', { callback: (_e, msg) => seen.push(decode(msg.data)) });
       await nc.flush();

@@ -13,6 +13,7 @@ import { startGateway } from '../../gateways/gateway.js';
 import { startFakeProvider } from '../gateways/fake-provider.js';
 import { headersFor, testAuthority } from '../support/auth.js';
 import { until } from '../support/whatsapp-stack.js';
+import { embeddedGatewayCredentials } from '../support/nats.js';
 import { tempDir } from '../support/tmp.js';
 
 const SECRET = 'auto-response-secret';
@@ -61,6 +62,7 @@ beforeAll(async () => {
       ],
     }),
     natsUrl: node.engine.natsUrl,
+    natsCredentials: embeddedGatewayCredentials(node.engine),
     httpPort: 0,
     logger,
   });

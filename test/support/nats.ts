@@ -5,7 +5,9 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import type { Engine } from '../../engine/engine.js';
 import { startNatsServer, type NatsServerHandle } from '../../engine/nats-server.js';
+import type { NatsCredentials } from '../../gateways/nats-credentials.js';
 import { tempDir } from './tmp.js';
 
 export async function natsServerForTests(): Promise<NatsServerHandle> {
@@ -22,4 +24,10 @@ export function useNatsServer(): { server: NatsServerHandle } {
     await ref.server?.stop();
   });
   return ref;
+}
+
+/** The gateway credential of an engine's embedded nats-server (undefined when the engine joined a NATS). */
+export function embeddedGatewayCredentials(engine: Engine): NatsCredentials | undefined {
+  const file = engine.embeddedNatsCredentials?.gatewayFile;
+  return file ? { credsFile: file } : undefined;
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createLogger } from '../../engine/logger.js';
 import { startEngineNode, type EngineNode } from '../../engine/node.js';
 import { autoHeaders, testAuthority } from './auth.js';
+import { embeddedGatewayCredentials } from './nats.js';
 import { parseGatewayConfig } from '../../gateways/config.js';
 import { startGateway } from '../../gateways/gateway.js';
 import { conversationKey } from '../../protocol/channels.js';
@@ -42,6 +43,8 @@ export async function whatsappStack(o: WhatsAppStackOptions) {
   const gateway = await startGateway({
     config: parseGatewayConfig({ integrations: [{ id: 'wa1', channel: 'whatsapp', secret: SECRET }] }),
     natsUrl: node.engine.natsUrl,
+    // The embedded nats-server admits a gateway only with its credential (none when joining o.natsUrl).
+    natsCredentials: embeddedGatewayCredentials(node.engine),
     httpPort: 0,
     deliver: false,
     logger,
