@@ -30,6 +30,8 @@ commands[name](rest).catch((err: unknown) => {
     process.stderr.write(`switchboard ${name}: ${problem}\n\n${COMMAND_USAGE[name]}`);
     process.exit(2);
   }
-  process.stderr.write(`switchboard ${name}: ${(err as Error).stack ?? err}\n`);
+  // A refused or unreadable NATS credential is the operator's to fix: the sentence says how; no stack.
+  const refused = (err as Error | null)?.name === 'NatsCredentialsError';
+  process.stderr.write(`switchboard ${name}: ${refused ? (err as Error).message : ((err as Error).stack ?? err)}\n`);
   process.exit(1);
 });

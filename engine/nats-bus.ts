@@ -20,7 +20,7 @@ import {
 } from 'nats';
 import type { Logger } from 'pino';
 import type { ActorHost } from '../actors/host.js';
-import { natsAuthOptions, type NatsCredentials } from '../gateways/nats-credentials.js';
+import { explainNatsRefusal, natsAuthOptions, type NatsCredentials } from '../gateways/nats-credentials.js';
 import { AUDIT_MAX_AGE_MS } from './auth/audit.js';
 import type { Bus } from '../actors/types.js';
 import type { Envelope } from '../protocol/actor.js';
@@ -46,6 +46,8 @@ export function connectNats(url: string, name: string, credentials?: NatsCredent
     noAsyncTraces: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+  }).catch((err: unknown) => {
+    throw explainNatsRefusal(err, url, credentials);
   });
 }
 

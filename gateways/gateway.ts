@@ -12,7 +12,7 @@ import type { ChannelAdapter } from './channel.js';
 import type { GatewayConfig } from './config.js';
 import { DeliveryWorker } from './delivery.js';
 import { GatewayHealth, type GatewayReadiness } from './health.js';
-import { natsAuthOptions, type NatsCredentials } from './nats-credentials.js';
+import { explainNatsRefusal, natsAuthOptions, type NatsCredentials } from './nats-credentials.js';
 import { JetStreamPublisher, PublishUnavailableError, type EnvelopePublisher } from './publisher.js';
 import type { RetryPolicy } from './retry.js';
 import { createGatewayApp, type GatewayStats } from './server.js';
@@ -152,7 +152,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   } catch (err) {
     clearTimeout(warn);
     await closeHttp();
-    throw err;
+    throw explainNatsRefusal(err, o.natsUrl, o.natsCredentials);
   } finally {
     clearTimeout(warn);
   }

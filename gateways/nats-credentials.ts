@@ -68,3 +68,23 @@ export function natsCredentialsFromArgs(
     );
   return { user, password };
 }
+
+/**
+ * A connection error, explained when NATS refused the credential (or its absence): a
+ * NatsCredentialsError saying what to give; any other error as it is.
+ */
+export function explainNatsRefusal(err: unknown, url: string, credentials: NatsCredentials | undefined): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code !== 'AUTHORIZATION_VIOLATION' && code !== 'AUTHENTICATION_EXPIRED') return err;
+  const given = !credentials
+    ? 'no credential was given'
+    : 'user' in credentials
+      ? `user ${credentials.user} and its password were refused`
+      : `the credential in ${credentials.credsFile} was refused`;
+  return new NatsCredentialsError(
+    `NATS at ${url} refused the connection (${(err as Error).message}): ${given}. An engine's embedded ` +
+      'nats-server admits gateways with --nats-creds <data>/nats/gateway.nk (switchboard auth nats-creds ' +
+      '--data <dir> prints it); another NATS with its own user: --nats-creds <file> or --nats-user',
+    { cause: err },
+  );
+}

@@ -96,6 +96,15 @@ describe("the engine's embedded nats-server", () => {
     await expect(
       connect({ servers: engine.natsUrl, authenticator: nkeyAuthenticator(stranger), reconnect: false }),
     ).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
+    // A gateway started without its credential says what to give.
+    await expect(
+      startGateway({
+        config: parseGatewayConfig({ integrations: [{ id: 'wa1', channel: 'whatsapp', secret: 's' }] }),
+        natsUrl: engine.natsUrl,
+        httpPort: 0,
+        logger,
+      }),
+    ).rejects.toMatchObject({ name: 'NatsCredentialsError', message: /no credential was given.*--nats-creds/ });
   });
 
   it('keeps the seed files readable by their owner only, and names the gateway one on the CLI', async () => {
