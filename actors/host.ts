@@ -258,8 +258,9 @@ export class ActorHost {
     this.#scheduler.stop();
     if (this.#sweep) this.clock.clearTimer(this.#sweep);
     await this.#committed().catch(() => undefined);
-    const relayed = this.#relay.drained();
-    await (opts.relayUntil ? Promise.race([relayed, opts.relayUntil]) : relayed);
+    const waits: Promise<unknown>[] = [this.#relay.drained()];
+    if (opts.relayUntil !== undefined) waits.push(opts.relayUntil);
+    await Promise.race(waits);
     await this.#relay.stop();
     this.#started = false;
   }
