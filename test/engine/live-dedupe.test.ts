@@ -38,10 +38,11 @@ describe("the agent's live feed", () => {
     const bus = new RepeatingBus(new JetStreamBus(engine.nc.jetstream()));
     engine.host.attachBus(bus);
     const base = `http://127.0.0.1:${stack.node.httpPort}`;
+    expect((await call('PUT', '/admin/routing/config', routing)).status).toBe(200);
+    expect((await call('POST', '/agents/ana/login')).json).toMatchObject({ ok: true });
+    // The feed opens once the agent is in the routing configuration.
     const feed = readServerSentEvents(`${base}/agents/ana/events`, await autoHeaders('/agents/ana'));
     try {
-      expect((await call('PUT', '/admin/routing/config', routing)).status).toBe(200);
-      expect((await call('POST', '/agents/ana/login')).json).toMatchObject({ ok: true });
       await until('snapshot', () => feed.events.find((e) => e.event === 'snapshot'));
 
       const customers = ['15550000001', '15550000002', '15550000003'];
