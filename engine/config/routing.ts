@@ -10,7 +10,7 @@ import type { ActorType } from '../../actors/types.js';
 import { ConversationConfigSchema, DEFAULT_CONVERSATION_CONFIG, type ConversationConfig } from './conversation.js';
 import { createAgentMachine } from '../../machines/agent.machine.js';
 import { createInteractionMachine, upgradeInteractionSnapshot } from '../../machines/interaction.machine.js';
-import { createQueueMachine } from '../../machines/queue.machine.js';
+import { createQueueMachine, upgradeQueueSnapshot } from '../../machines/queue.machine.js';
 import {
   DEFAULT_AFFINITY_TIMEOUT_SECONDS,
   DEFAULT_ALERTING_TIMEOUT_SECONDS,
@@ -367,7 +367,13 @@ export type RoutingActorType = ActorType & { readonly routing: RoutingDeps };
 export function routingActorTypes(deps: RoutingDeps): RoutingActorType[] {
   return [
     { name: 'agent', machine: createAgentMachine(deps), input: (key: string) => ({ agentId: key }), routing: deps },
-    { name: 'queue', machine: createQueueMachine(deps), input: (key: string) => ({ queueId: key }), routing: deps },
+    {
+      name: 'queue',
+      machine: createQueueMachine(deps),
+      input: (key: string) => ({ queueId: key }),
+      upgrade: upgradeQueueSnapshot,
+      routing: deps,
+    },
     {
       name: 'interaction',
       machine: createInteractionMachine(deps),
