@@ -11,7 +11,7 @@ import { ConversationConfigSchema, DEFAULT_CONVERSATION_CONFIG, type Conversatio
 import { RichMessageSchema } from '../api/rich-schema.js';
 import { createAgentMachine } from '../../machines/agent.machine.js';
 import { createInteractionMachine, upgradeInteractionSnapshot } from '../../machines/interaction.machine.js';
-import { createQueueMachine } from '../../machines/queue.machine.js';
+import { createQueueMachine, upgradeQueueSnapshot } from '../../machines/queue.machine.js';
 import {
   DEFAULT_AFFINITY_TIMEOUT_SECONDS,
   DEFAULT_ALERTING_TIMEOUT_SECONDS,
@@ -378,7 +378,13 @@ export type RoutingActorType = ActorType & { readonly routing: RoutingDeps };
 export function routingActorTypes(deps: RoutingDeps): RoutingActorType[] {
   return [
     { name: 'agent', machine: createAgentMachine(deps), input: (key: string) => ({ agentId: key }), routing: deps },
-    { name: 'queue', machine: createQueueMachine(deps), input: (key: string) => ({ queueId: key }), routing: deps },
+    {
+      name: 'queue',
+      machine: createQueueMachine(deps),
+      input: (key: string) => ({ queueId: key }),
+      upgrade: upgradeQueueSnapshot,
+      routing: deps,
+    },
     {
       name: 'interaction',
       machine: createInteractionMachine(deps),
