@@ -69,7 +69,7 @@ const api = async (agent: string, method: string, path: string, body?: unknown) 
     headers: { 'content-type': 'application/json', ...auth.get(agent) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = (await res.json()) as Record<string, any>;
+  const json = (await res.json()) as { interactionId?: string };
   const list = latency.get(phase) ?? [];
   list.push(performance.now() - t);
   latency.set(phase, list);
@@ -89,7 +89,7 @@ const workers = agentIds.map(async (id) => {
   const work = async (offerId: string) => {
     const acc = await api(id, 'POST', `/agents/${id}/offers/${offerId}/accept`);
     if (acc.status !== 200) return;
-    const iid = acc.json.interactionId as string;
+    const iid = acc.json.interactionId ?? '';
     await api(id, 'POST', `/agents/${id}/interactions/${iid}/messages`, { text: 'Thanks, on it.' });
     await api(id, 'POST', `/agents/${id}/interactions/${iid}/end`);
     await api(id, 'POST', `/agents/${id}/interactions/${iid}/wrapup`, { code: 'Processed' });
