@@ -127,6 +127,9 @@ export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEven
         stage: 'queued',
         queueId: ctx.queueId,
         priority,
+        // Reporting counts offers by channel and media type.
+        conversationKey: event.conversationKey,
+        mediaType: entry.mediaType,
         at,
       });
       break;
