@@ -260,21 +260,33 @@ export class ActorHost {
 
   /** Resolves once every accepted event is committed and the outbox is relayed (or `timeoutMs` passes). */
   async drain(): Promise<void> {
+    await this.#committed();
+    await this.#relay.drained();
+  }
+
+  /**
+   * Stops timers, waits for every accepted event's commit, then relays the outbox until it is
+   * empty or `relayUntil` settles (what is left stays in the store and is relayed after the next
+   * start); the store stays open for the caller to close.
+   */
+  async stop(opts: { relayUntil?: Promise<unknown> } = {}): Promise<void> {
+    this.#scheduler.stop();
+    if (this.#sweep) this.clock.clearTimer(this.#sweep);
+    await this.#committed().catch(() => undefined);
+    const waits: Promise<unknown>[] = [this.#relay.drained()];
+    if (opts.relayUntil !== undefined) waits.push(opts.relayUntil);
+    await Promise.race(waits);
+    await this.#relay.stop();
+    this.#started = false;
+  }
+
+  /** Resolves once every accepted event is committed (the outbox may still be relaying). */
+  async #committed(): Promise<void> {
     while (this.#batch.length > 0 || [...this.#active.values()].some((a) => a.running || a.uncommitted > 0)) {
       await this.#commits;
       await new Promise((r) => setImmediate(r));
     }
     await this.#commits;
-    await this.#relay.drained();
-  }
-
-  /** Stops timers and the relay after draining; the store stays open for the caller to close. */
-  async stop(): Promise<void> {
-    this.#scheduler.stop();
-    if (this.#sweep) this.clock.clearTimer(this.#sweep);
-    await this.drain().catch(() => undefined);
-    await this.#relay.stop();
-    this.#started = false;
   }
 
   // ——— activation ———

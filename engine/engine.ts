@@ -50,9 +50,13 @@ export interface EngineOptions {
   readonly configDir?: string;
   /** How long a virtual-clock advance waits for quiescence after a timer (wall-clock ms). */
   readonly settleTimeoutMs?: number;
+  /** How long a stop keeps relaying the outbox; the rest stays in LMDB for the next start (wall-clock ms). */
+  readonly stopRelayMs?: number;
 }
 
 export const DEFAULT_READY_OUTBOX_THRESHOLD = 10_000;
+/** How long a stop keeps relaying the outbox before it leaves the rest for the next start (wall-clock ms). */
+export const DEFAULT_STOP_RELAY_MS = 4_000;
 
 /** A running engine node. */
 export class Engine {
@@ -219,7 +223,16 @@ export class Engine {
     this.#consuming = false;
     this.virtualClock?.settleWith(undefined);
     await Promise.all(this.#consumers.map((c) => c.stop()));
-    await this.host?.stop();
+    // Everything pulled is committed and acknowledged by now; the outbox is durable, so a flood's
+    // backlog of effects need not hold the stop: relay for a while, keep the rest for the next start.
+    let relayTimer: NodeJS.Timeout | undefined;
+    const relayUntil = new Promise((r) => {
+      relayTimer = setTimeout(r, this.options.stopRelayMs ?? DEFAULT_STOP_RELAY_MS);
+    });
+    await this.host?.stop({ relayUntil });
+    clearTimeout(relayTimer);
+    const kept = this.host?.outboxSize ?? 0;
+    if (kept > 0) this.log.info({ outbox: kept }, 'outbox kept for the next start');
     await this.nc?.drain().catch(() => undefined);
     if (this.virtualClock) await this.#store?.saveClockTime(this.clock.now());
     await this.#store?.close();

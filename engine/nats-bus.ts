@@ -136,6 +136,7 @@ export class PartitionConsumer {
   readonly #o: PartitionConsumerOptions;
   #messages?: ConsumerMessages;
   #inflight = 0;
+  #stopping = false;
   #idle: (() => void)[] = [];
   /** Messages handled since start. */
   handled = 0;
@@ -177,6 +178,7 @@ export class PartitionConsumer {
 
   /** Stops pulling and waits until every pulled message is acknowledged. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     if (this.#messages) {
       await this.#messages.close().catch(() => undefined);
       this.#messages = undefined;
@@ -190,6 +192,11 @@ export class PartitionConsumer {
   }
 
   #handle(m: JsMsg): void {
+    if (this.#stopping) {
+      // Pulled as the consumer stopped: handed back at once for the next owner (or this node after restart).
+      m.nak();
+      return;
+    }
     let env: Envelope;
     try {
       env = decode<Envelope>(m.data);
