@@ -23,6 +23,7 @@ import type { ActorHost } from '../actors/host.js';
 import { AUDIT_MAX_AGE_MS } from './auth/audit.js';
 import type { Bus } from '../actors/types.js';
 import type { Envelope } from '../protocol/actor.js';
+import type { Intake, IntakeLane } from './intake.js';
 import { STREAMS, subjects } from '../protocol/subjects.js';
 import { decode, encode } from '../protocol/wire.js';
 
@@ -30,8 +31,13 @@ import { decode, encode } from '../protocol/wire.js';
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
 /** How long an unacknowledged delivery waits before JetStream redelivers it. */
 export const ACK_WAIT_MS = 30_000;
-/** Most unacknowledged messages per partition consumer. */
+/** Most unacknowledged messages per partition consumer of the actors' own messages. */
 export const MAX_ACK_PENDING = 4_096;
+/**
+ * Most unacknowledged customer messages per partition: what a node pulls ahead of what it can
+ * commit and relay soon; the rest of a flood waits in JetStream.
+ */
+export const INBOUND_MAX_ACK_PENDING = 256;
 /** How long a publish is retried (same msgID) before it is reported failed. */
 export const PUBLISH_RETRY_MS = 20_000;
 
@@ -127,10 +133,14 @@ export interface PartitionConsumerOptions {
   readonly jsm: JetStreamManager;
   readonly host: ActorHost;
   readonly partition: number;
+  /** Which subject: the actors' own messages (`sb.actor.<p>`, default) or customer intake (`sb.inbound.<p>`). */
+  readonly lane?: IntakeLane;
+  /** Where pulled messages wait their turn; without one they are delivered at once. */
+  readonly intake?: Intake;
   readonly logger?: Logger;
 }
 
-/** Durable pull consumer of one partition, feeding the host; acks after commit. */
+/** Durable pull consumer of one partition's lane, feeding the host through the intake; acks after commit. */
 export class PartitionConsumer {
   readonly partition: number;
   readonly #o: PartitionConsumerOptions;
@@ -146,20 +156,26 @@ export class PartitionConsumer {
     this.partition = options.partition;
   }
 
+  get lane(): IntakeLane {
+    return this.#o.lane ?? 'actors';
+  }
+
   get durableName(): string {
-    return `sb-actors-p${this.partition}`;
+    return this.lane === 'inbound' ? `sb-inbound-p${this.partition}` : `sb-actors-p${this.partition}`;
   }
 
   async start(): Promise<void> {
     const { jsm, js } = this.#o;
     const name = this.durableName;
+    const inbound = this.lane === 'inbound';
+    const maxAckPending = inbound ? INBOUND_MAX_ACK_PENDING : MAX_ACK_PENDING;
     const cfg = {
       durable_name: name,
-      filter_subject: subjects.actor(this.partition),
+      filter_subject: inbound ? subjects.inbound(this.partition) : subjects.actor(this.partition),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(ACK_WAIT_MS),
-      max_ack_pending: MAX_ACK_PENDING,
+      max_ack_pending: maxAckPending,
       max_deliver: -1,
     };
     try {
@@ -170,7 +186,7 @@ export class PartitionConsumer {
     }
     const consumer = await js.consumers.get(STREAMS.actors.name, name);
     this.#messages = await consumer.consume({
-      max_messages: 1_024,
+      max_messages: inbound ? maxAckPending : 1_024,
       expires: 5_000,
       callback: (m) => this.#handle(m),
     });
@@ -189,6 +205,12 @@ export class PartitionConsumer {
   /** Messages pulled and not yet acknowledged. */
   get inflight(): number {
     return this.#inflight;
+  }
+
+  /** The partition lane's backlog in JetStream: not yet delivered, and delivered but unacknowledged. */
+  async lag(): Promise<{ pending: number; ackPending: number }> {
+    const ci = await this.#o.jsm.consumers.info(STREAMS.actors.name, this.durableName);
+    return { pending: ci.num_pending, ackPending: ci.num_ack_pending };
   }
 
   #handle(m: JsMsg): void {
@@ -215,6 +237,19 @@ export class PartitionConsumer {
       return;
     }
     this.#inflight++;
+    const intake = this.#o.intake;
+    if (!intake) this.#deliver(m, env);
+    else
+      intake.push(this.lane, {
+        run: () => this.#deliver(m, env),
+        cancel: () => {
+          m.nak();
+          this.#done();
+        },
+      });
+  }
+
+  #deliver(m: JsMsg, env: Envelope): void {
     this.#o.host.deliver(env).then(
       (r) => {
         if (r.status === 'rejected') this.#dead(m, m.data, r.code, r.message);

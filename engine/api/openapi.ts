@@ -36,7 +36,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /healthz': { tag: 'health', summary: 'Liveness: the process answers.' },
   'GET /readyz': {
     tag: 'health',
-    summary: 'Readiness: consuming, outbox below its threshold (503 with the reasons otherwise).',
+    summary:
+      'Readiness: consuming, outbox below its threshold (503 with the reasons otherwise); `degraded` with the backlog per partition while messages wait.',
     errors: [503],
   },
   'GET /openapi.json': { tag: 'health', summary: 'This document.' },
