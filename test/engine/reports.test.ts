@@ -135,4 +135,33 @@ describe('reports', () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe('invalid_query');
   });
+
+  it('pushes a board update on the SSE stream when an agent changes presence', async () => {
+    const ctrl = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${s.node.httpPort}/reports/realtime/events`, {
+      headers: await autoHeaders('/reports/realtime/events'),
+      signal: ctrl.signal,
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    const next = async (want: (t: string) => boolean) => {
+      while (!want(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the stream ended');
+        text += new TextDecoder().decode(value);
+      }
+    };
+    await next((t) => t.includes('event: snapshot'));
+    expect((await s.call('POST', '/agents/ana/presence', { presence: 'available' })).status).toBe(200);
+    await next((t) => /event: agent\ndata: [^\n]*"presence":"available"/.test(t));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('data: ') && l.includes('"agentId":"ana"') && l.includes('"presence":"available"'));
+    expect(JSON.parse(line!.slice(6))).toMatchObject({ agentId: 'ana', presence: 'available', reason: null });
+    // The queue's board moved with it (its agents by presence).
+    await next((t) => /event: queue\ndata: [^\n]*"available":1/.test(t));
+    ctrl.abort();
+    await reader.cancel().catch(() => undefined);
+  });
 });
