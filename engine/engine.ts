@@ -17,6 +17,8 @@ import { JetStreamBus, PartitionConsumer, connectNats, ensureStreams } from './n
 import { startNatsServer, type NatsServerHandle } from './nats-server.js';
 import { Intake } from './intake.js';
 import { waitQuiescent } from './quiescence.js';
+import { routingHolderOf } from './config/routing.js';
+import { REPORT_TYPE, reportSink } from './reports/facts.js';
 
 export interface EngineOptions {
   /** Data directory: LMDB lives in `<data>/lmdb`, the embedded nats-server in `<data>/nats`. */
@@ -146,7 +148,11 @@ export class Engine {
     // due after the time still left to them, not after the gap back to the clock's start.
     const resumeAt = this.#store.clockTime;
     if (this.virtualClock && resumeAt !== undefined) this.virtualClock.restore(resumeAt);
+    // Hosting the report type turns the projection on: every record also feeds its aggregates.
+    const routing = routingHolderOf(this.options.actorTypes);
+    const reporting = routing && this.options.actorTypes.some((t) => t.name === REPORT_TYPE);
     this.host = new ActorHost({
+      recordSink: reporting ? reportSink(routing.config) : undefined,
       store: this.#store,
       clock: this.clock,
       bus: new JetStreamBus(js),

@@ -187,6 +187,8 @@ export function agentLogic(deps: RoutingDeps) {
       interactionId: o.interactionId,
       agentId: ctx.agentId,
       queueId: o.queueId,
+      conversationKey: o.conversationKey,
+      mediaType: o.mediaType,
       outcome,
       reason,
       offeredAt: o.at,
@@ -332,6 +334,8 @@ export function agentLogic(deps: RoutingDeps) {
           interactionId: o.interactionId,
           agentId: ctx.agentId,
           queueId: o.queueId,
+          conversationKey: o.conversationKey,
+          mediaType: o.mediaType,
           outcome: 'accepted',
           offeredAt: o.at,
           at,
@@ -490,7 +494,16 @@ export function agentLogic(deps: RoutingDeps) {
         : event.type === 'agent.offer_expired'
           ? 'RONA'
           : ((event as { reason?: string }).reason ?? 'Pause');
-    fx.record('agent.presence', { agentId: ctx.agentId, presence, reason, at });
+    // The presence left and since when: reporting counts time in each presence from these spans.
+    fx.record('agent.presence', {
+      agentId: ctx.agentId,
+      presence,
+      reason,
+      at,
+      previous: ctx.presence,
+      previousReason: ctx.reason,
+      previousSince: ctx.presenceSince,
+    });
     fx.notify(agentTopic(ctx.agentId), { kind: 'presence', presence, reason });
     let cur = { ...ctx, presence, reason, presenceSince: at, idleSince: ctx.idleSince || at } as AgentContext;
     if (presence === 'offline') {

@@ -73,6 +73,9 @@ export function enqueue(
     stage: 'queued',
     queueId: ctx.queueId,
     priority,
+    // Reporting counts offers by channel and media type.
+    conversationKey: event.conversationKey,
+    mediaType: entry.mediaType,
     at,
   });
   return {

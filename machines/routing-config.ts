@@ -39,6 +39,8 @@ export interface QueueConfig {
   readonly strategy: SelectionStrategy;
   readonly alertingTimeoutSeconds: number;
   readonly serviceLevelSeconds: number;
+  /** Abandons after a shorter wait count as short abandons in reports (default 10 s). */
+  readonly shortAbandonSeconds?: number;
   readonly rings: readonly Ring[];
   readonly acw: { readonly mode: AcwMode; readonly timeoutSeconds: number; readonly defaultCode: string };
   readonly affinity: { readonly mode: AffinityMode; readonly timeoutSeconds: number };

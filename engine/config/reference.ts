@@ -64,6 +64,11 @@ export const ROUTING_FIELDS: Readonly<Record<string, FieldDoc>> = {
     's',
   ),
   'queues[].serviceLevelSeconds': d('Service-level threshold: answered within this wait counts as in SL.', 60, 's'),
+  'queues[].shortAbandonSeconds': d(
+    'Abandons after a shorter wait count as short abandons in reports, apart from the abandons (see docs/metrics.md).',
+    10,
+    's',
+  ),
   'queues[].rings': d(
     'Bullseye rings: after each ring’s timeout the waiting interaction moves out one ring and drops skill requirements.',
   ),

@@ -62,6 +62,7 @@ const QueueSchema = z
     strategy: z.enum(['longest_idle', 'best_skill', 'round_robin']).default('longest_idle'),
     alertingTimeoutSeconds: z.number().int().min(1).max(900).default(DEFAULT_ALERTING_TIMEOUT_SECONDS),
     serviceLevelSeconds: z.number().int().min(1).default(60),
+    shortAbandonSeconds: z.number().int().min(0).max(3_600).default(10),
     rings: z
       .array(
         z.object({ timeoutSeconds: z.number().int().min(1), skillsToRemove: z.array(z.string()).default([]) }).strict(),
