@@ -39,7 +39,20 @@ export interface ActorHostOptions {
   readonly maxBatch?: number;
   /** Waits between outbox publish retries (wall time, supplied by the engine). */
   readonly retryDelay?: (attempt: number) => Promise<void>;
+  /**
+   * Actors that also receive each record (the reporting projection): their events join the
+   * emitting event's commit through the outbox, so a record reaches them exactly once.
+   */
+  readonly recordSink?: RecordSink;
 }
+
+/** Maps one record to the events other actors receive for it (none to skip it). */
+export type RecordSink = (record: {
+  readonly kind: string;
+  readonly from: ActorRef;
+  readonly at: number;
+  readonly data: Readonly<Record<string, unknown>>;
+}) => readonly { readonly to: ActorRef; readonly event: ActorEvent }[];
 
 export const DEFAULT_MAX_ACTIVE = 50_000;
 export const DEFAULT_IDLE_PASSIVATE_MS = 10 * 60_000;
@@ -89,6 +102,7 @@ export class ActorHost {
   readonly #maxBatch: number;
   readonly #scheduler: TimerScheduler;
   readonly #relay: OutboxRelay;
+  readonly #recordSink?: RecordSink;
   #batch: BatchItem[] = [];
   #flushScheduled = false;
   #commits: Promise<unknown> = Promise.resolve();
@@ -118,6 +132,7 @@ export class ActorHost {
       ),
     );
     this.#relay = new OutboxRelay(this.store, options.bus, options.retryDelay, this.#log);
+    this.#recordSink = options.recordSink;
   }
 
   /** Registers an actor type; every type must be registered before events for it arrive. */
@@ -245,21 +260,33 @@ export class ActorHost {
 
   /** Resolves once every accepted event is committed and the outbox is relayed (or `timeoutMs` passes). */
   async drain(): Promise<void> {
+    await this.#committed();
+    await this.#relay.drained();
+  }
+
+  /**
+   * Stops timers, waits for every accepted event's commit, then relays the outbox until it is
+   * empty or `relayUntil` settles (what is left stays in the store and is relayed after the next
+   * start); the store stays open for the caller to close.
+   */
+  async stop(opts: { relayUntil?: Promise<unknown> } = {}): Promise<void> {
+    this.#scheduler.stop();
+    if (this.#sweep) this.clock.clearTimer(this.#sweep);
+    await this.#committed().catch(() => undefined);
+    const waits: Promise<unknown>[] = [this.#relay.drained()];
+    if (opts.relayUntil !== undefined) waits.push(opts.relayUntil);
+    await Promise.race(waits);
+    await this.#relay.stop();
+    this.#started = false;
+  }
+
+  /** Resolves once every accepted event is committed (the outbox may still be relaying). */
+  async #committed(): Promise<void> {
     while (this.#batch.length > 0 || [...this.#active.values()].some((a) => a.running || a.uncommitted > 0)) {
       await this.#commits;
       await new Promise((r) => setImmediate(r));
     }
     await this.#commits;
-    await this.#relay.drained();
-  }
-
-  /** Stops timers and the relay after draining; the store stays open for the caller to close. */
-  async stop(): Promise<void> {
-    this.#scheduler.stop();
-    if (this.#sweep) this.clock.clearTimer(this.#sweep);
-    await this.drain().catch(() => undefined);
-    await this.#relay.stop();
-    this.#started = false;
   }
 
   // ——— activation ———
@@ -502,6 +529,12 @@ export class ActorHost {
           subject: subjects.record(p.kind),
           data: encode({ kind: p.kind, actor: from, at: now, ...p.data }),
         });
+        const sunk = this.#recordSink?.({ kind: p.kind, from, at: now, data: p.data }) ?? [];
+        for (let i = 0; i < sunk.length; i++) {
+          const id = `${effectId}>${i}`;
+          const env: Envelope = { id, to: sunk[i]!.to, event: sunk[i]!.event };
+          outbox.push({ id, subject: subjects.actor(partitionOf(env.to.key, this.#partitions)), data: encode(env) });
+        }
         break;
       }
       case 'notify': {

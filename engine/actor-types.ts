@@ -2,6 +2,7 @@
 import type { ActorType } from '../actors/types.js';
 import { accessMachine } from '../machines/access.machine.js';
 import { counterMachine } from '../machines/counter.machine.js';
+import { reportMachine } from '../machines/report.machine.js';
 import { conversationActorTypes, type ConversationConfig } from './config/conversation.js';
 import { RoutingConfigHolder, routingActorTypes } from './config/routing.js';
 
@@ -27,6 +28,8 @@ export function builtinActorTypes(ctx: ActorTypeContext): ActorType[] {
     ...routingActorTypes(routing),
     // Security: which agents held each conversation (scopes agents' reads of its history).
     { name: 'access', machine: accessMachine },
+    // Reports: per-entity, per-day aggregates fed by every record (engine/reports/facts.ts).
+    { name: 'report', machine: reportMachine },
   ];
 }
 

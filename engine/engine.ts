@@ -17,7 +17,10 @@ import { JetStreamBus, PartitionConsumer, connectNats, ensureStreams } from './n
 import type { NatsCredentials } from '../gateways/nats-credentials.js';
 import { embeddedNatsCredentials, type EmbeddedNatsCredentials } from './nats-auth.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server.js';
+import { Intake } from './intake.js';
 import { waitQuiescent } from './quiescence.js';
+import { routingHolderOf } from './config/routing.js';
+import { REPORT_TYPE, reportSink } from './reports/facts.js';
 
 export interface EngineOptions {
   /** Data directory: LMDB lives in `<data>/lmdb`, the embedded nats-server in `<data>/nats`. */
@@ -52,9 +55,39 @@ export interface EngineOptions {
   readonly configDir?: string;
   /** How long a virtual-clock advance waits for quiescence after a timer (wall-clock ms). */
   readonly settleTimeoutMs?: number;
+  /** How long a stop keeps relaying the outbox; the rest stays in LMDB for the next start (wall-clock ms). */
+  readonly stopRelayMs?: number;
+  /** Customer messages waiting in JetStream above which `/readyz` says `degraded`. */
+  readonly degradedLag?: number;
+}
+
+/** One partition lane's backlog: messages not yet delivered to this node, and delivered but not yet acknowledged. */
+export interface LaneBacklog {
+  readonly partition: number;
+  readonly lane: 'actors' | 'inbound';
+  readonly pending: number;
+  readonly ackPending: number;
+}
+
+/** What a node has still to do: per partition lane in JetStream, in its intake, awaiting commit, in its outbox. */
+export interface Backlog {
+  readonly outbox: number;
+  readonly pendingEvents: number;
+  readonly intake: { readonly actors: number; readonly inbound: number };
+  /** Customer messages not yet applied and acknowledged: `pending` + `ackPending` over the customer-intake lanes. */
+  readonly inboundLag: number;
+  /** The same over the actors' own lanes. */
+  readonly actorsLag: number;
+  readonly partitions: readonly LaneBacklog[];
 }
 
 export const DEFAULT_READY_OUTBOX_THRESHOLD = 10_000;
+/** How long a stop keeps relaying the outbox before it leaves the rest for the next start (wall-clock ms). */
+export const DEFAULT_STOP_RELAY_MS = 4_000;
+/** Customer messages waiting in JetStream above which a node reports `degraded`. */
+export const DEFAULT_DEGRADED_LAG = 1_000;
+/** How long a backlog reading is reused (JetStream is asked once per lane; wall-clock ms). */
+const BACKLOG_CACHE_MS = 1_000;
 
 /** A running engine node. */
 export class Engine {
@@ -71,6 +104,8 @@ export class Engine {
   #store!: LmdbStore;
   #nats?: NatsServerHandle;
   #consumers: PartitionConsumer[] = [];
+  #intake?: Intake;
+  #backlog?: { at: number; value: Promise<Backlog> };
   #jsm?: JetStreamManager;
   /** The host's progress counter when quiescence was last confirmed during a virtual-clock move. */
   #quietAt?: number;
@@ -128,7 +163,11 @@ export class Engine {
     // due after the time still left to them, not after the gap back to the clock's start.
     const resumeAt = this.#store.clockTime;
     if (this.virtualClock && resumeAt !== undefined) this.virtualClock.restore(resumeAt);
+    // Hosting the report type turns the projection on: every record also feeds its aggregates.
+    const routing = routingHolderOf(this.options.actorTypes);
+    const reporting = routing && this.options.actorTypes.some((t) => t.name === REPORT_TYPE);
     this.host = new ActorHost({
+      recordSink: reporting ? reportSink(routing.config) : undefined,
       store: this.#store,
       clock: this.clock,
       bus: new JetStreamBus(js),
@@ -142,10 +181,12 @@ export class Engine {
 
     const partitions = this.options.partitions ?? DEFAULT_PARTITIONS;
     const owned = this.options.ownedPartitions ?? Array.from({ length: partitions }, (_, i) => i);
-    // Two consumers per partition: the engines' own envelopes, and what gateways publish (checked).
+    // Two lanes per partition: the actors' own messages are applied before customer intake.
+    const intake = new Intake({ load: this.host });
+    this.#intake = intake;
     this.#consumers = owned.flatMap((partition) =>
-      (['actor', 'inbound'] as const).map(
-        (source) => new PartitionConsumer({ js, jsm, host: this.host, partition, source, logger: this.log }),
+      (['actors', 'inbound'] as const).map(
+        (lane) => new PartitionConsumer({ js, jsm, host: this.host, partition, lane, intake, logger: this.log }),
       ),
     );
     await Promise.all(this.#consumers.map((c) => c.start()));
@@ -220,6 +261,46 @@ export class Engine {
     };
   }
 
+  /**
+   * The node's backlog (read from JetStream at most once a second): what `/readyz` reports, and
+   * what a metrics registry can read as gauges.
+   */
+  backlog(): Promise<Backlog> {
+    const now = Date.now();
+    if (this.#backlog && now - this.#backlog.at < BACKLOG_CACHE_MS) return this.#backlog.value;
+    const value = this.#readBacklog();
+    this.#backlog = { at: now, value };
+    value.catch(() => {
+      if (this.#backlog?.value === value) this.#backlog = undefined;
+    });
+    return value;
+  }
+
+  async #readBacklog(): Promise<Backlog> {
+    const partitions = await Promise.all(
+      this.#consumers.map(async (c) => ({ partition: c.partition, lane: c.lane, ...(await c.lag()) })),
+    );
+    const sum = (lane: string) =>
+      partitions.filter((p) => p.lane === lane).reduce((n, p) => n + p.pending + p.ackPending, 0);
+    return {
+      outbox: this.host.outboxSize,
+      pendingEvents: this.host.pendingEvents,
+      intake: this.#intake?.waiting ?? { actors: 0, inbound: 0 },
+      inboundLag: sum('inbound'),
+      actorsLag: sum('actors'),
+      partitions,
+    };
+  }
+
+  /** Readiness with the backlog: `degraded` (still serving) while customer intake waits beyond `degradedLag`. */
+  async readinessWithBacklog(): Promise<ReturnType<Engine['readiness']> & { degraded: boolean; backlog?: Backlog }> {
+    const r = this.readiness();
+    if (!r.consuming) return { ...r, degraded: false };
+    const backlog = await this.backlog();
+    const degraded = backlog.inboundLag + backlog.actorsLag > (this.options.degradedLag ?? DEFAULT_DEGRADED_LAG);
+    return { ...r, degraded, backlog };
+  }
+
   /** Graceful stop: stop pulling, finish and ack what was pulled, flush the outbox, close. */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
@@ -230,8 +311,20 @@ export class Engine {
     this.log.info('engine stopping');
     this.#consuming = false;
     this.virtualClock?.settleWith(undefined);
-    await Promise.all(this.#consumers.map((c) => c.stop()));
-    await this.host?.stop();
+    const consumersStopped = Promise.all(this.#consumers.map((c) => c.stop()));
+    // What waits in the intake was never applied: back to JetStream, redelivered after the restart.
+    this.#intake?.close();
+    await consumersStopped;
+    // Everything pulled is committed and acknowledged by now; the outbox is durable, so a flood's
+    // backlog of effects need not hold the stop: relay for a while, keep the rest for the next start.
+    let relayTimer: NodeJS.Timeout | undefined;
+    const relayUntil = new Promise((r) => {
+      relayTimer = setTimeout(r, this.options.stopRelayMs ?? DEFAULT_STOP_RELAY_MS);
+    });
+    await this.host?.stop({ relayUntil });
+    clearTimeout(relayTimer);
+    const kept = this.host?.outboxSize ?? 0;
+    if (kept > 0) this.log.info({ outbox: kept }, 'outbox kept for the next start');
     await this.nc?.drain().catch(() => undefined);
     if (this.virtualClock) await this.#store?.saveClockTime(this.clock.now());
     await this.#store?.close();

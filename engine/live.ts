@@ -14,6 +14,10 @@ import { decode } from '../protocol/wire.js';
 export const LIVE_HEARTBEAT_MS = 15_000;
 /** Events buffered for a slow browser before the oldest are dropped (the browser then reloads). */
 export const LIVE_BUFFER_MAX = 2_000;
+/** Effect ids a feed remembers to drop an outbox relay's repeat of an update it already carried. */
+export const LIVE_DEDUPE_IDS = 10_000;
+/** The header the outbox relay sets to the effect id (JetStream's dedupe header). */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 type Data = Record<string, unknown>;
 
@@ -41,7 +45,16 @@ export function liveStream(
     let dropped = false;
     let wake: (() => void) | undefined;
     let closed = false;
-    const push = (subject: string, raw: Uint8Array) => {
+    // The outbox relays at least once: a publish that timed out after reaching NATS is sent
+    // again with the same id. JetStream drops the repeat from the stream, but core subscribers
+    // (this feed) see both, so the feed drops an effect id it has already queued.
+    const seen = new Set<string>();
+    const push = (subject: string, raw: Uint8Array, effectId: string | undefined) => {
+      if (effectId) {
+        if (seen.has(effectId)) return;
+        seen.add(effectId);
+        if (seen.size > LIVE_DEDUPE_IDS) seen.delete(seen.values().next().value as string);
+      }
       let data: Data;
       try {
         data = decode<Data>(raw);
@@ -58,7 +71,12 @@ export function liveStream(
     const subs = new Map<string, Subscription>();
     const subscribe = (subject: string) => {
       if (subs.has(subject)) return;
-      subs.set(subject, nc.subscribe(subject, { callback: (err, m) => !err && push(subject, m.data) }));
+      subs.set(
+        subject,
+        nc.subscribe(subject, {
+          callback: (err, m) => !err && push(subject, m.data, m.headers?.get(MSG_ID_HEADER) || undefined),
+        }),
+      );
     };
     const followOnly = (wanted: readonly string[]) => {
       const set = new Set(wanted);

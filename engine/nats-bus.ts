@@ -25,6 +25,7 @@ import { AUDIT_MAX_AGE_MS } from './auth/audit.js';
 import type { Bus } from '../actors/types.js';
 import type { Envelope } from '../protocol/actor.js';
 import { gatewayEnvelopeProblem } from '../protocol/channels.js';
+import type { Intake, IntakeLane } from './intake.js';
 import { STREAMS, subjects } from '../protocol/subjects.js';
 import { decode, encode } from '../protocol/wire.js';
 
@@ -32,8 +33,13 @@ import { decode, encode } from '../protocol/wire.js';
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
 /** How long an unacknowledged delivery waits before JetStream redelivers it. */
 export const ACK_WAIT_MS = 30_000;
-/** Most unacknowledged messages per partition consumer. */
+/** Most unacknowledged messages per partition consumer of the actors' own messages. */
 export const MAX_ACK_PENDING = 4_096;
+/**
+ * Most unacknowledged customer messages per partition: what a node pulls ahead of what it can
+ * commit and relay soon; the rest of a flood waits in JetStream.
+ */
+export const INBOUND_MAX_ACK_PENDING = 256;
 /** How long a publish is retried (same msgID) before it is reported failed. */
 export const PUBLISH_RETRY_MS = 20_000;
 
@@ -132,21 +138,20 @@ export interface PartitionConsumerOptions {
   readonly jsm: JetStreamManager;
   readonly host: ActorHost;
   readonly partition: number;
-  /**
-   * Which of the partition's subjects: `actor` (engines' own envelopes, `sb.actor.<p>`) or
-   * `inbound` (gateways', `sb.inbound.<p>`: only customer events and delivery statuses to a
-   * conversation are applied; anything else goes to dead letters as `envelope_forbidden`).
-   */
-  readonly source?: 'actor' | 'inbound';
+  /** Which subject: the actors' own messages (`sb.actor.<p>`, default) or customer intake (`sb.inbound.<p>`). */
+  readonly lane?: IntakeLane;
+  /** Where pulled messages wait their turn; without one they are delivered at once. */
+  readonly intake?: Intake;
   readonly logger?: Logger;
 }
 
-/** Durable pull consumer of one partition, feeding the host; acks after commit. */
+/** Durable pull consumer of one partition's lane, feeding the host through the intake; acks after commit. */
 export class PartitionConsumer {
   readonly partition: number;
   readonly #o: PartitionConsumerOptions;
   #messages?: ConsumerMessages;
   #inflight = 0;
+  #stopping = false;
   #idle: (() => void)[] = [];
   /** Messages handled since start. */
   handled = 0;
@@ -156,24 +161,26 @@ export class PartitionConsumer {
     this.partition = options.partition;
   }
 
-  get durableName(): string {
-    return this.#inbound ? `sb-inbound-p${this.partition}` : `sb-actors-p${this.partition}`;
+  get lane(): IntakeLane {
+    return this.#o.lane ?? 'actors';
   }
 
-  get #inbound(): boolean {
-    return this.#o.source === 'inbound';
+  get durableName(): string {
+    return this.lane === 'inbound' ? `sb-inbound-p${this.partition}` : `sb-actors-p${this.partition}`;
   }
 
   async start(): Promise<void> {
     const { jsm, js } = this.#o;
     const name = this.durableName;
+    const inbound = this.lane === 'inbound';
+    const maxAckPending = inbound ? INBOUND_MAX_ACK_PENDING : MAX_ACK_PENDING;
     const cfg = {
       durable_name: name,
-      filter_subject: this.#inbound ? subjects.inbound(this.partition) : subjects.actor(this.partition),
+      filter_subject: inbound ? subjects.inbound(this.partition) : subjects.actor(this.partition),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(ACK_WAIT_MS),
-      max_ack_pending: MAX_ACK_PENDING,
+      max_ack_pending: maxAckPending,
       max_deliver: -1,
     };
     try {
@@ -184,7 +191,7 @@ export class PartitionConsumer {
     }
     const consumer = await js.consumers.get(STREAMS.actors.name, name);
     this.#messages = await consumer.consume({
-      max_messages: 1_024,
+      max_messages: inbound ? maxAckPending : 1_024,
       expires: 5_000,
       callback: (m) => this.#handle(m),
     });
@@ -192,6 +199,7 @@ export class PartitionConsumer {
 
   /** Stops pulling and waits until every pulled message is acknowledged. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     if (this.#messages) {
       await this.#messages.close().catch(() => undefined);
       this.#messages = undefined;
@@ -204,7 +212,18 @@ export class PartitionConsumer {
     return this.#inflight;
   }
 
+  /** The partition lane's backlog in JetStream: not yet delivered, and delivered but unacknowledged. */
+  async lag(): Promise<{ pending: number; ackPending: number }> {
+    const ci = await this.#o.jsm.consumers.info(STREAMS.actors.name, this.durableName);
+    return { pending: ci.num_pending, ackPending: ci.num_ack_pending };
+  }
+
   #handle(m: JsMsg): void {
+    if (this.#stopping) {
+      // Pulled as the consumer stopped: handed back at once for the next owner (or this node after restart).
+      m.nak();
+      return;
+    }
     let env: Envelope;
     try {
       env = decode<Envelope>(m.data);
@@ -223,12 +242,25 @@ export class PartitionConsumer {
       return;
     }
     // A gateway's NATS credential publishes only here; what it may say is checked before any actor sees it.
-    const forbidden = this.#inbound ? gatewayEnvelopeProblem(env) : undefined;
+    const forbidden = this.lane === 'inbound' ? gatewayEnvelopeProblem(env) : undefined;
     if (forbidden) {
       this.#dead(m, m.data, 'envelope_forbidden', forbidden);
       return;
     }
     this.#inflight++;
+    const intake = this.#o.intake;
+    if (!intake) this.#deliver(m, env);
+    else
+      intake.push(this.lane, {
+        run: () => this.#deliver(m, env),
+        cancel: () => {
+          m.nak();
+          this.#done();
+        },
+      });
+  }
+
+  #deliver(m: JsMsg, env: Envelope): void {
     this.#o.host.deliver(env).then(
       (r) => {
         if (r.status === 'rejected') this.#dead(m, m.data, r.code, r.message);

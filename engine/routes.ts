@@ -4,10 +4,12 @@ import { conversationRoutes } from './api/conversations.js';
 import { agentRoutes } from './api/agents.js';
 import { routingAdminRoutes } from './api/admin.js';
 import { workspaceRoutes } from './api/workspace.js';
+import { reportRoutes } from './api/reports.js';
 
 export const builtinRouteModules: RouteModule[] = [
   conversationRoutes,
   agentRoutes,
   routingAdminRoutes,
   workspaceRoutes,
+  reportRoutes,
 ];

@@ -4,6 +4,7 @@
  * rate limits, retries) drives any set of these. One folder per channel: gateways/<channel>/.
  */
 import type { Channel, InboundEvent, OutboundMessage } from '../protocol/channels.js';
+import type { RichFallback, RichMessage } from '../protocol/rich.js';
 
 /** One configured integration: a WhatsApp number, a Facebook page, a Twilio number, … */
 export interface Integration {
@@ -19,6 +20,8 @@ export interface Integration {
   readonly webhookUrl?: string;
   /** Outbound messages per second allowed by the provider (token bucket). */
   readonly ratePerSecond?: number;
+  /** A rich message the channel cannot carry: refused (`unsupported_on_channel`, the default) or sent as numbered text. */
+  readonly richFallback?: RichFallback;
   /** Channel-specific options (keywords for public posts, …). */
   readonly options?: Readonly<Record<string, unknown>>;
 }
@@ -94,6 +97,12 @@ export interface ChannelAdapter {
   readonly length: LengthRule;
   /** Optional: a length rule that depends on the integration or message (e.g. a tweet vs. a Facebook comment); `length` otherwise. */
   lengthFor?(message: OutboundMessage, integration: Integration): LengthRule;
+  /**
+   * Optional: whether this channel carries `rich` natively: undefined when it does (its `send` maps it),
+   * else a sentence naming the element or limit it lacks. Channels without it send every rich message
+   * as numbered text (SMS, X, open messaging, public posts).
+   */
+  richSupport?(rich: RichMessage, integration: Integration): string | undefined;
   /** Optional: the provider's default outbound rate when an integration sets no `ratePerSecond`. */
   readonly defaultRatePerSecond?: number;
 }

@@ -169,6 +169,12 @@ function integrationSchema<C extends Channel>(channel: C) {
         .describe('The public URL the platform calls, when a proxy rewrites it (Twilio signs the URL).')
         .optional(),
       ratePerSecond: z.number().positive().describe('Outbound messages per second to the provider.').optional(),
+      richFallback: z
+        .enum(['refuse', 'numbered_text'])
+        .describe(
+          "A rich message this channel cannot carry (an element it lacks, or over the platform's limits): refuse it with unsupported_on_channel (default), or send it as numbered text, marked degraded in the delivery status and history.",
+        )
+        .optional(),
       // Channels whose options are all optional may omit them; `prefault` parses {} so required ones name their path.
       options: Object.keys(s.options).length > 0 ? options.prefault({}) : options.optional(),
     })

@@ -11,6 +11,7 @@ import { STREAMS, gatewayDeliveryConsumer, subjects } from '../protocol/subjects
 import { decode } from '../protocol/wire.js';
 import { SendError, type ChannelAdapter, type Integration } from './channel.js';
 import { applyLengthRule } from './length.js';
+import { shapeRich } from './rich.js';
 import { statusEnvelope, type EnvelopePublisher } from './publisher.js';
 import { DEFAULT_RETRY, backoffMs, type RetryPolicy } from './retry.js';
 import { TokenBucket, type BucketClock } from './token-bucket.js';
@@ -69,18 +70,23 @@ export class Deliverer {
           message: `no ${this.#o.adapter.channel} integration "${msg.integrationId}" is configured on this gateway`,
         },
       });
+    const shaped = shapeRich(this.#o.adapter, msg, integration);
+    if ('refused' in shaped)
+      return status('failed', { reason: { code: 'unsupported_on_channel', message: shaped.refused } });
+    const degraded = shaped.degraded ? { degraded: shaped.degraded } : {};
+    const out = shaped.message;
     try {
-      const rule = this.#o.adapter.lengthFor?.(msg, integration) ?? this.#o.adapter.length;
-      const parts = msg.kind === 'text' && msg.text !== undefined ? applyLengthRule(msg.text, rule) : [undefined];
+      const rule = this.#o.adapter.lengthFor?.(out, integration) ?? this.#o.adapter.length;
+      const parts = out.kind === 'text' && out.text !== undefined ? applyLengthRule(out.text, rule) : [undefined];
       const done = this.#sent.get(msg.id) ?? [];
       for (let i = done.length; i < parts.length; i++) {
-        const part: OutboundMessage = parts[i] === undefined ? msg : { ...msg, text: parts[i] };
+        const part: OutboundMessage = parts[i] === undefined ? out : { ...out, text: parts[i] };
         const result = await this.#sendWithRetry(part, integration, progress);
         done.push(result.providerMessageId ?? '');
         this.#remember(msg.id, done);
       }
       const last = done[done.length - 1];
-      return status('sent', last ? { providerMessageId: last } : {});
+      return status('sent', { ...(last ? { providerMessageId: last } : {}), ...degraded });
     } catch (err) {
       const e =
         err instanceof SendError ? err : new SendError('provider_error', String((err as Error)?.message ?? err), false);

@@ -77,6 +77,7 @@ export class JetStreamPublisher implements EnvelopePublisher {
   async #one(env: Envelope, deadline: number): Promise<void> {
     // An envelope the codec refuses is a bug, not NATS being down: it is thrown as it is (500, not 503).
     const data = encode(env);
+    // Customer intake has its own subject: the engine applies the actors' own messages first.
     const subject = subjects.inbound(partitionOf(env.to.key, this.#partitions));
     let wait = 50;
     for (;;) {

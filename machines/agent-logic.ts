@@ -187,6 +187,8 @@ export function agentLogic(deps: RoutingDeps) {
       interactionId: o.interactionId,
       agentId: ctx.agentId,
       queueId: o.queueId,
+      conversationKey: o.conversationKey,
+      mediaType: o.mediaType,
       outcome,
       reason,
       offeredAt: o.at,
@@ -240,22 +242,27 @@ export function agentLogic(deps: RoutingDeps) {
     };
   }
 
+  /** Why the agent cannot take an offer now (unknown, not available, already holding it, at capacity), or undefined. */
+  function offerRefusal(ctx: AgentContext, event: Extract<AgentEvent, { type: 'agent.offer_requested' }>) {
+    if (!cfg().agents[ctx.agentId]) return 'unknown_agent';
+    if (ctx.presence !== 'available') return `agent_${ctx.presence}`;
+    if (
+      own(ctx.offers, event.offerId) ||
+      own(ctx.interactions, event.interactionId) ||
+      Object.values(ctx.offers).some((o) => o.interactionId === event.interactionId)
+    )
+      return 'already_holding';
+    if (freeSlots(utilOf(ctx.agentId), heldCounts(ctx), event.mediaType ?? 'message') <= 0) return 'agent_at_capacity';
+    return undefined;
+  }
+
   function handle(ctx: AgentContext, event: AgentEvent, fx: Fx): Patch | undefined {
     const at = event.at ?? 0;
     const c = cfg();
     switch (event.type) {
       case 'agent.offer_requested': {
         const media = event.mediaType ?? 'message';
-        let reason: string | undefined;
-        if (!c.agents[ctx.agentId]) reason = 'unknown_agent';
-        else if (ctx.presence !== 'available') reason = `agent_${ctx.presence}`;
-        else if (
-          own(ctx.offers, event.offerId) ||
-          own(ctx.interactions, event.interactionId) ||
-          Object.values(ctx.offers).some((o) => o.interactionId === event.interactionId)
-        )
-          reason = 'already_holding';
-        else if (freeSlots(utilOf(ctx.agentId), heldCounts(ctx), media) <= 0) reason = 'agent_at_capacity';
+        const reason = offerRefusal(ctx, event);
         if (reason) {
           resolveToSource(ctx, event, 'refused', reason, fx);
           return { stats: { ...ctx.stats, refused: ctx.stats.refused + 1 } };
@@ -327,6 +334,8 @@ export function agentLogic(deps: RoutingDeps) {
           interactionId: o.interactionId,
           agentId: ctx.agentId,
           queueId: o.queueId,
+          conversationKey: o.conversationKey,
+          mediaType: o.mediaType,
           outcome: 'accepted',
           offeredAt: o.at,
           at,
@@ -485,7 +494,16 @@ export function agentLogic(deps: RoutingDeps) {
         : event.type === 'agent.offer_expired'
           ? 'RONA'
           : ((event as { reason?: string }).reason ?? 'Pause');
-    fx.record('agent.presence', { agentId: ctx.agentId, presence, reason, at });
+    // The presence left and since when: reporting counts time in each presence from these spans.
+    fx.record('agent.presence', {
+      agentId: ctx.agentId,
+      presence,
+      reason,
+      at,
+      previous: ctx.presence,
+      previousReason: ctx.reason,
+      previousSince: ctx.presenceSince,
+    });
     fx.notify(agentTopic(ctx.agentId), { kind: 'presence', presence, reason });
     let cur = { ...ctx, presence, reason, presenceSince: at, idleSince: ctx.idleSince || at } as AgentContext;
     if (presence === 'offline') {
@@ -519,5 +537,5 @@ export function agentLogic(deps: RoutingDeps) {
     };
   }
 
-  return { handle, enter, initial, announce };
+  return { handle, enter, initial, announce, offerRefusal };
 }

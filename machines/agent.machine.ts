@@ -3,6 +3,11 @@
  * capacity per media type with blending, offers as reservations it grants or refuses (it is the
  * single writer of its capacity, so no two queues over-assign it), connected interactions and
  * after-contact work. Queues learn its routable capacity from `queue.agent_updated` events.
+ *
+ *   offline ─logged in / available→ available ─alerting timed out (RONA) / not ready→ not_ready
+ *   available | not_ready ─logged out / offline→ offline;  not_ready ─available→ available
+ *
+ * Its offers and interactions (each connected or in wrap-up) are data: an agent holds several.
  */
 import { and, enqueueActions, setup } from 'xstate';
 import type { ActorRef } from '../protocol/actor.js';
@@ -16,30 +21,46 @@ export type { AgentContext, AgentEvent } from './agent-logic.js';
 /** Builds the agent machine over the routing configuration. */
 export function createAgentMachine(deps: RoutingDeps) {
   const logic = agentLogic(deps);
+  // Events every presence handles alike, each with its named rule (agent-logic.ts).
   const common = {
-    'agent.offer_requested': { actions: 'handle' },
-    'agent.offer_accepted': { actions: 'handle' },
-    'agent.offer_declined': { actions: 'handle' },
-    'agent.offer_expired': { actions: 'handle' },
-    'agent.offer_rescinded': { actions: 'handle' },
-    'agent.interaction_ended': { actions: 'handle' },
-    'agent.interaction_released': { actions: 'handle' },
-    'agent.wrapup_submitted': { actions: 'handle' },
-    'agent.wrapup_expired': { actions: 'handle' },
-    'agent.transfer_requested': { actions: 'handle' },
-    'agent.config_changed': { actions: 'handle' },
+    'agent.offer_requested': [{ guard: 'offerGrantable', actions: 'grantOffer' }, { actions: 'refuseOffer' }],
+    'agent.offer_accepted': { actions: 'acceptOffer' },
+    'agent.offer_declined': { actions: 'declineOffer' },
+    'agent.offer_expired': { actions: 'expireOffer' },
+    'agent.offer_rescinded': { actions: 'rescindOffer' },
+    'agent.interaction_ended': { actions: 'endInteraction' },
+    'agent.interaction_released': { actions: 'releaseInteraction' },
+    'agent.wrapup_submitted': { actions: 'submitWrapup' },
+    'agent.wrapup_expired': { actions: 'closeWrapupByTimeout' },
+    'agent.transfer_requested': { actions: 'transfer' },
+    'agent.config_changed': { actions: 'announce' },
   } as const;
+  // Each named action runs the agent's rule for its event (agent-logic.ts `handle`, one case per event).
+  const rule = enqueueActions(
+    // biome-ignore lint/suspicious/noExplicitAny: enqueueActions' own parameter type does not name this machine's events; fxOf narrows it
+    ({ context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any }) => {
+      const patch = logic.handle(context, event, fxOf(enqueue as unknown as Enqueue));
+      if (patch) enqueue.assign(patch as never);
+    },
+  ) as never;
   return setup({
     types: {} as { context: AgentContext; events: AgentEvent; input: { agentId: string } },
     actions: {
       ...effectActions,
-      handle: enqueueActions(
-        // biome-ignore lint/suspicious/noExplicitAny: enqueueActions' own parameter type does not name this machine's events; fxOf narrows it
-        ({ context, event, enqueue }: { context: AgentContext; event: AgentEvent; enqueue: any }) => {
-          const patch = logic.handle(context, event, fxOf(enqueue as unknown as Enqueue));
-          if (patch) enqueue.assign(patch as never);
-        },
-      ) as never,
+      grantOffer: rule,
+      refuseOffer: rule,
+      acceptOffer: rule,
+      declineOffer: rule,
+      expireOffer: rule,
+      rescindOffer: rule,
+      endInteraction: rule,
+      releaseInteraction: rule,
+      submitWrapup: rule,
+      closeWrapupByTimeout: rule,
+      transfer: rule,
+      announce: rule,
+      refusePresence: rule,
+      reportPresence: rule,
       toPresence: enqueueActions(
         (
           // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -61,7 +82,10 @@ export function createAgentMachine(deps: RoutingDeps) {
       wantsAvailable: ({ event }) => 'presence' in event && event.presence === 'available',
       wantsNotReady: ({ event }) => 'presence' in event && event.presence === 'not_ready' && validReason(deps, event),
       wantsOffline: ({ event }) => 'presence' in event && event.presence === 'offline',
-      timedOut: ({ context, event }) => event.type === 'agent.offer_expired' && !!own(context.offers, event.offerId),
+      offerGrantable: ({ context, event }) =>
+        event.type === 'agent.offer_requested' && logic.offerRefusal(context, event) === undefined,
+      alertingTimedOut: ({ context, event }) =>
+        event.type === 'agent.offer_expired' && !!own(context.offers, event.offerId),
     },
   }).createMachine({
     id: 'agent',
@@ -78,7 +102,7 @@ export function createAgentMachine(deps: RoutingDeps) {
               reenter: true,
               actions: [{ type: 'toPresence', params: { presence: 'available' } }, 'respondOk'],
             },
-            { actions: 'handle' },
+            { actions: 'refusePresence' },
           ],
           'agent.presence_changed': [
             {
@@ -92,9 +116,9 @@ export function createAgentMachine(deps: RoutingDeps) {
               actions: [{ type: 'toPresence', params: { presence: 'not_ready' } }, 'respondOk'],
             },
             { guard: 'wantsOffline', actions: 'respondOk' },
-            { actions: 'handle' },
+            { actions: 'refusePresence' },
           ],
-          'agent.logged_out': { actions: 'handle' },
+          'agent.logged_out': { actions: 'reportPresence' },
         },
       },
       available: {
@@ -102,11 +126,11 @@ export function createAgentMachine(deps: RoutingDeps) {
           ...common,
           'agent.offer_expired': [
             {
-              guard: 'timedOut',
+              guard: 'alertingTimedOut',
               target: 'not_ready',
-              actions: ['handle', { type: 'toPresence', params: { presence: 'not_ready' } }],
+              actions: ['expireOffer', { type: 'toPresence', params: { presence: 'not_ready' } }],
             },
-            { actions: 'handle' },
+            { actions: 'expireOffer' },
           ],
           'agent.logged_in': { actions: 'respondOk' },
           'agent.logged_out': {
@@ -125,7 +149,7 @@ export function createAgentMachine(deps: RoutingDeps) {
               target: 'offline',
               actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'],
             },
-            { actions: 'handle' },
+            { actions: 'refusePresence' },
           ],
         },
       },
@@ -152,7 +176,7 @@ export function createAgentMachine(deps: RoutingDeps) {
               target: 'offline',
               actions: [{ type: 'toPresence', params: { presence: 'offline' } }, 'respondOk'],
             },
-            { actions: 'handle' },
+            { actions: 'refusePresence' },
           ],
         },
       },

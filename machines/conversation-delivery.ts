@@ -25,7 +25,7 @@ function statusTo(
   seq: number,
   status: DeliveryStatus,
   at: number,
-  extra: { providerMessageId?: string; reason?: Reason } = {},
+  extra: { providerMessageId?: string; reason?: Reason; degraded?: { to: string; reason: string } } = {},
 ): void {
   enqueue({
     type: 'actor.send',
@@ -38,6 +38,7 @@ function statusTo(
         at,
         ...(extra.providerMessageId ? { providerMessageId: extra.providerMessageId } : {}),
         ...(extra.reason ? { reason: extra.reason } : {}),
+        ...(extra.degraded ? { degraded: extra.degraded } : {}),
       },
     },
   });
@@ -53,6 +54,7 @@ function statusTo(
         status,
         at,
         ...(extra.reason ? { reason: extra.reason } : {}),
+        ...(extra.degraded ? { degraded: extra.degraded } : {}),
       },
     },
   });
@@ -83,6 +85,7 @@ export const onDeliveryUpdated: never = enqueueActions((args) => {
   statusTo(enqueue, context, seq, event.status, event.at, {
     providerMessageId: event.providerMessageId,
     reason: event.reason,
+    degraded: event.degraded,
   });
   enqueue({
     type: 'record',

@@ -7,6 +7,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { MediaItem } from '../protocol/channels.js';
+import type { RichMessage } from '../protocol/rich.js';
 import { effectActions } from './effects.js';
 
 /** Delivery status of an outbound message. */
@@ -25,6 +26,10 @@ export interface HistoryEntry {
   readonly text?: string;
   readonly media?: readonly MediaItem[];
   readonly template?: { readonly name: string; readonly language: string; readonly params?: readonly string[] };
+  /** An outbound rich message as the agent sent it (`text` holds its summary). */
+  readonly rich?: RichMessage;
+  /** It went out degraded (numbered text), as the integration's `richFallback` allows. */
+  readonly degraded?: { readonly to: string; readonly reason: string };
   readonly platformMessageId?: string;
   readonly sender?: Readonly<Record<string, string>>;
   readonly tag?: string;
@@ -50,6 +55,7 @@ export type HistoryEvent =
       status: DeliveryStatus;
       providerMessageId?: string;
       reason?: HistoryEntry['failure'];
+      degraded?: HistoryEntry['degraded'];
       at: number;
     }
   | { type: 'history.unsent'; seq: number; at: number };
@@ -86,6 +92,7 @@ export const historyMachine = setup({
               statusAt: event.at,
               ...(event.providerMessageId ? { platformMessageId: event.providerMessageId } : {}),
               ...(event.reason ? { failure: event.reason } : {}),
+              ...(event.degraded ? { degraded: event.degraded } : {}),
             },
           };
         },
@@ -107,7 +114,7 @@ export const historyMachine = setup({
 
 function pick(e: HistoryEntry): Partial<HistoryEntry> {
   const out: Partial<Record<keyof HistoryEntry, unknown>> = {};
-  for (const k of ['status', 'statusAt', 'failure', 'platformMessageId', 'deleted'] as const)
+  for (const k of ['status', 'statusAt', 'failure', 'degraded', 'platformMessageId', 'deleted'] as const)
     if (e[k] !== undefined) out[k] = e[k];
   return out as Partial<HistoryEntry>;
 }

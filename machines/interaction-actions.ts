@@ -62,6 +62,8 @@ export function interactionActions(deps: RoutingDeps) {
       stage,
       queueId: a.context.queueId,
       agentId: a.context.agentId,
+      // Reporting counts by channel: every stage record names it.
+      channel: a.context.channel,
       at: a.at,
       ...data,
     });
@@ -301,10 +303,14 @@ export function interactionActions(deps: RoutingDeps) {
         at,
       }),
     ),
-    recordWrapup: act((a) => recordStage(a, 'wrapup', { by: field<string>(a.event, 'by') })),
+    recordWrapup: act((a) => {
+      // Talk time ends here (the handle time's first part); wrap-up time counts from here.
+      recordStage(a, 'wrapup', { by: field<string>(a.event, 'by'), connectedAt: a.context.connectedAt });
+      a.set({ wrapupAt: a.at });
+    }),
     recordWrappedUp: act((a) => {
       const e = a.event as Ev<'interaction.agent_wrapped_up'>;
-      recordStage(a, 'wrapped_up', { agentId: e.agentId, code: e.code, by: e.by });
+      recordStage(a, 'wrapped_up', { agentId: e.agentId, code: e.code, by: e.by, wrapupAt: a.context.wrapupAt });
     }),
     leaveLastAgent: act(({ set }) => set({ agentId: undefined })),
     recordTransferred: act((a) =>

@@ -53,6 +53,8 @@ export interface InteractionContext {
   /** Skipped by the queue's next dispatch when another agent qualifies: whose direct offer just fell back. */
   readonly avoidAgentId?: string;
   readonly connectedAt?: number;
+  /** When the connected agent disconnected (wrap-up began), for reporting's wrap-up time. */
+  readonly wrapupAt?: number;
 }
 
 type At = { at?: number };

@@ -1,23 +1,33 @@
 /**
- * The queue actor (key = queueId): waiting interactions ordered by score, its view of member
- * agents (told by the agents), offers in flight, and counters. Every event that can make a
- * match possible — an interaction enqueued, capacity freed, an agent on queue, an offer
- * refused or timed out, a bullseye ring expiring (a durable timer) — runs the dispatch pass.
+ * The queue actor (key = queueId), as a statechart:
+ *
+ *   empty ─interaction enqueued→ waiting ─last one answered or withdrawn→ empty
+ *
+ * What it knows is context: the waiting interactions ordered by score, its view of member agents
+ * (told by the agents), offers in flight, and counters. Every event that can make a match
+ * possible — an interaction enqueued, capacity freed, an agent on queue, an offer refused or timed
+ * out, a bullseye ring expiring (a durable timer) — runs the dispatch pass. Each decision is a
+ * named guard and each change a named action over the pure rules in queue-rules.ts.
  */
 import { enqueueActions, setup } from 'xstate';
-import type { ActorRef } from '../protocol/actor.js';
 import { effectActions } from './effects.js';
 import {
-  dispatch,
-  earliestRingChange,
-  insertByScore,
-  queueScore,
-  type AgentView,
-  type HeldCounts,
-  type WaitingEntry,
-} from './routing.js';
+  answer,
+  dispatchAndArm,
+  enqueue as putInLine,
+  entryOf,
+  isNewerAgentView,
+  isOfferInFlight,
+  putBack,
+  queueConfig,
+  updateAgent,
+  withdraw,
+  type QueuePatch,
+  type RingScope,
+} from './queue-rules.js';
+import type { AgentView, HeldCounts, WaitingEntry } from './routing.js';
 import { fxOf, type Enqueue, type Fx } from './routing-fx.js';
-import { own, type MediaType, type QueueConfig, type RoutingDeps } from './routing-config.js';
+import type { MediaType, QueueConfig, RoutingDeps } from './routing-config.js';
 
 export interface QueueStats {
   readonly enqueued: number;
@@ -30,6 +40,7 @@ export interface QueueStats {
   readonly refused: number;
 }
 
+/** What a queue knows (whether anyone waits is its state). */
 export interface QueueContext {
   readonly queueId: string;
   readonly waiting: readonly WaitingEntry[];
@@ -74,213 +85,8 @@ export type QueueEvent =
   | ({ type: 'queue.ring_checked' } & At)
   | ({ type: 'queue.config_changed' } & At);
 
-type Patch = Partial<{ -readonly [K in keyof QueueContext]: QueueContext[K] }>;
-
-/** A queue's config, or a safe default so events for an unconfigured queue still apply. */
-function queueConfig(deps: RoutingDeps, queueId: string): QueueConfig {
-  return (
-    deps.config().queues[queueId] ?? {
-      id: queueId,
-      name: queueId,
-      mediaType: 'message',
-      strategy: 'longest_idle',
-      alertingTimeoutSeconds: 30,
-      serviceLevelSeconds: 60,
-      rings: [],
-      acw: { mode: 'optional', timeoutSeconds: 0, defaultCode: 'Processed' },
-      affinity: { mode: 'disabled', timeoutSeconds: 0 },
-    }
-  );
-}
-
-/** The queue's rules as a plain function: apply an event, then dispatch. */
-export function queueStep(deps: RoutingDeps, ctx: QueueContext, event: QueueEvent, fx: Fx): Patch {
-  const at = event.at ?? 0;
-  const q = queueConfig(deps, ctx.queueId);
-  let waiting = ctx.waiting;
-  let agents = ctx.agents;
-  let stats = ctx.stats;
-  const touched: WaitingEntry[] = [];
-  const indexOf = (id: string) => waiting.findIndex((e) => e.interactionId === id);
-  switch (event.type) {
-    case 'queue.interaction_enqueued': {
-      if (indexOf(event.interactionId) >= 0) break;
-      const enqueuedAt = event.enqueuedAt ?? at;
-      const priority = event.priority ?? 0;
-      const entry: WaitingEntry = {
-        interactionId: event.interactionId,
-        conversationKey: event.conversationKey,
-        score: queueScore(enqueuedAt, priority),
-        enqueuedAt,
-        priority,
-        skills: event.skills ?? [],
-        mediaType: event.mediaType ?? q.mediaType,
-        declinedBy: [],
-        ...(event.avoidAgentId !== undefined ? { avoidAgentId: event.avoidAgentId } : {}),
-        info: event.info,
-      };
-      waiting = insertByScore(waiting, entry);
-      touched.push(entry);
-      stats = { ...stats, enqueued: stats.enqueued + 1 };
-      fx.record('interaction.stage', {
-        interactionId: event.interactionId,
-        stage: 'queued',
-        queueId: ctx.queueId,
-        priority,
-        at,
-      });
-      break;
-    }
-    case 'queue.interaction_withdrawn': {
-      const i = indexOf(event.interactionId);
-      if (i < 0) break;
-      const e = waiting[i];
-      if (e.offer) {
-        fx.send(
-          { type: 'agent', key: e.offer.agentId },
-          { type: 'agent.offer_rescinded', offerId: e.offer.offerId, reason: event.reason },
-        );
-        agents = releaseOutstanding(agents, e.offer.agentId);
-      }
-      waiting = waiting.filter((_, j) => j !== i);
-      if (event.reason !== 'connected_elsewhere') {
-        stats = { ...stats, abandoned: stats.abandoned + 1 };
-        fx.record('queue.abandoned', {
-          interactionId: e.interactionId,
-          queueId: ctx.queueId,
-          reason: event.reason,
-          waitedMs: at - e.enqueuedAt,
-          at,
-        });
-      }
-      break;
-    }
-    case 'queue.agent_updated': {
-      const prev = own(agents, event.agentId);
-      if (prev && prev.version >= event.version) break;
-      agents = {
-        ...agents,
-        [event.agentId]: {
-          agentId: event.agentId,
-          routable: event.routable,
-          free: event.free,
-          idleSince: event.idleSince,
-          skills: event.skills,
-          version: event.version,
-          outstanding: prev?.outstanding ?? 0,
-          lastOfferSeq: prev?.lastOfferSeq ?? 0,
-        },
-      };
-      break;
-    }
-    case 'queue.offer_resolved': {
-      const i = indexOf(event.interactionId);
-      const e = i >= 0 ? waiting[i] : undefined;
-      // Only the offer in flight counts; a late answer to a withdrawn offer was already released.
-      if (!e?.offer || e.offer.offerId !== event.offerId) break;
-      agents = releaseOutstanding(agents, e.offer.agentId);
-      if (event.outcome === 'accepted') {
-        waiting = waiting.filter((_, j) => j !== i);
-        const inSl = at - e.enqueuedAt <= q.serviceLevelSeconds * 1_000;
-        stats = {
-          ...stats,
-          answered: stats.answered + 1,
-          answeredInServiceLevel: stats.answeredInServiceLevel + (inSl ? 1 : 0),
-        };
-      } else {
-        // Back to its original position (score unchanged); a decliner is not asked again.
-        const declinedBy = event.outcome === 'declined' ? [...e.declinedBy, event.agentId] : e.declinedBy;
-        const back = { ...e, offer: undefined, declinedBy };
-        const copy = waiting.slice();
-        copy[i] = back;
-        waiting = copy;
-        touched.push(back);
-        if (event.outcome === 'declined') stats = { ...stats, declined: stats.declined + 1 };
-        else if (event.outcome === 'timed_out') stats = { ...stats, timedOut: stats.timedOut + 1 };
-        else stats = { ...stats, refused: stats.refused + 1 };
-      }
-      break;
-    }
-    case 'queue.ring_checked':
-      break;
-    case 'queue.config_changed':
-      break;
-  }
-  const full = event.type === 'queue.ring_checked' || event.type === 'queue.config_changed';
-  return dispatchAndArm(q, { ...ctx, waiting, agents, stats }, at, fx, full, touched);
-}
-
-function releaseOutstanding(
-  agents: Readonly<Record<string, AgentView>>,
-  agentId: string,
-): Readonly<Record<string, AgentView>> {
-  const a = own(agents, agentId);
-  return a && a.outstanding > 0 ? { ...agents, [agentId]: { ...a, outstanding: a.outstanding - 1 } } : agents;
-}
-
-function dispatchAndArm(
-  q: QueueConfig,
-  ctx: QueueContext,
-  at: number,
-  fx: Fx,
-  fullRingCheck: boolean,
-  touched: readonly WaitingEntry[],
-): Patch {
-  const picks = dispatch(ctx.waiting, ctx.agents, q, at);
-  let { waiting, agents, offerSeq } = ctx;
-  if (picks.length > 0) {
-    // Copy once and patch the chosen positions: the list can be 10,000 long.
-    const next = waiting.slice();
-    const agentsNext = { ...agents };
-    for (const p of picks) {
-      const e = next[p.index];
-      offerSeq++;
-      const offerId = `${q.id}.${offerSeq}`;
-      const a = agentsNext[p.agentId];
-      agentsNext[p.agentId] = { ...a, outstanding: a.outstanding + 1, lastOfferSeq: offerSeq };
-      const from: ActorRef = { type: 'queue', key: q.id };
-      fx.send(
-        { type: 'agent', key: p.agentId },
-        {
-          type: 'agent.offer_requested',
-          offerId,
-          interactionId: e.interactionId,
-          conversationKey: e.conversationKey,
-          queueId: q.id,
-          from,
-          mediaType: e.mediaType,
-          alertingTimeoutMs: q.alertingTimeoutSeconds * 1_000,
-          info: { ...e.info, enqueuedAt: e.enqueuedAt, priority: e.priority, skills: e.skills },
-        },
-      );
-      next[p.index] = { ...e, offer: { offerId, agentId: p.agentId, at }, avoidAgentId: undefined };
-    }
-    waiting = next;
-    agents = agentsNext;
-  }
-  const stats = { ...ctx.stats, offered: ctx.stats.offered + picks.length };
-  // One durable timer for the earliest bullseye ring change. A full scan only when the timer
-  // fired or the rules changed; otherwise entries put (back) in line can only bring it forward,
-  // and a timer that fires early just re-dispatches and re-scans.
-  let ringTimerAt = ctx.ringTimerAt;
-  if (fullRingCheck) {
-    const next = earliestRingChange(waiting, q.rings, at);
-    if (next !== undefined) fx.timer('ring', next - at, { type: 'queue.ring_checked' });
-    else if (ringTimerAt !== undefined) fx.cancel('ring');
-    ringTimerAt = next;
-  } else {
-    const next = earliestRingChange(
-      touched.filter((e) => !e.offer),
-      q.rings,
-      at,
-    );
-    if (next !== undefined && (ringTimerAt === undefined || next < ringTimerAt)) {
-      fx.timer('ring', next - at, { type: 'queue.ring_checked' });
-      ringTimerAt = next;
-    }
-  }
-  return { waiting, agents, offerSeq, stats, ringTimerAt };
-}
+/** The top-level states of the queue machine. */
+export type QueueMode = 'empty' | 'waiting';
 
 /** A new queue's context. */
 export function initialQueueContext(queueId: string): QueueContext {
@@ -302,26 +108,101 @@ export function initialQueueContext(queueId: string): QueueContext {
   };
 }
 
+/**
+ * Maps a stored queue snapshot of the shape before its modes were states (one unnamed state) to
+ * the state its waiting list describes; others pass unchanged. The ring timer stored with it
+ * still fires as `queue.ring_checked`.
+ */
+export function upgradeQueueSnapshot(persisted: unknown): unknown {
+  const p = persisted as { value?: unknown; context?: { waiting?: readonly unknown[] } } | undefined;
+  if (!p?.context || p.value === 'empty' || p.value === 'waiting') return persisted;
+  return { ...p, value: (p.context.waiting?.length ?? 0) > 0 ? 'waiting' : 'empty' };
+}
+
+interface Args {
+  readonly context: QueueContext;
+  readonly event: QueueEvent;
+  readonly q: QueueConfig;
+  readonly fx: Fx;
+  readonly at: number;
+}
+
 /** Builds the queue machine over the routing configuration. */
 export function createQueueMachine(deps: RoutingDeps) {
+  /** A named action that emits effects and a context change from the current context and event. */
+  const act = <P = undefined>(run: (a: Args, params: P) => QueuePatch) =>
+    enqueueActions(({ context, event, enqueue }, params: P) => {
+      const e = enqueue as unknown as Enqueue & { assign: (p: QueuePatch) => void };
+      const ev = event as QueueEvent;
+      const ctx = context as QueueContext;
+      const a = { context: ctx, event: ev, q: queueConfig(deps, ctx.queueId), fx: fxOf(e), at: ev.at ?? 0 };
+      e.assign(run(a, params));
+    }) as never;
+  const ev = <T extends QueueEvent['type']>(event: QueueEvent) => event as Extract<QueueEvent, { type: T }>;
+  const dispatchWith = (scope: RingScope) => ({ type: 'dispatch', params: { scope } }) as const;
+  const dispatchOnly = dispatchWith('none');
+
   return setup({
     types: {} as { context: QueueContext; events: QueueEvent; input: { queueId: string } },
     actions: {
       ...effectActions,
-      step: enqueueActions(({ context, event, enqueue }) => {
-        enqueue.assign(queueStep(deps, context, event, fxOf(enqueue as unknown as Enqueue)) as never);
-      }),
+      putInLine: act(({ q, context, event, fx }) => putInLine(q, context, ev<'queue.interaction_enqueued'>(event), fx)),
+      withdraw: act(({ context, event, fx }) => withdraw(context, ev<'queue.interaction_withdrawn'>(event), fx)),
+      updateAgent: act(({ context, event }) => updateAgent(context, ev<'queue.agent_updated'>(event))),
+      answer: act(({ q, context, event }) => answer(q, context, ev<'queue.offer_resolved'>(event))),
+      putBack: act(({ context, event }) => putBack(context, ev<'queue.offer_resolved'>(event))),
+      dispatch: act<{ scope: RingScope }>(({ q, context, event, fx, at }, { scope }) =>
+        dispatchAndArm(q, context, at, fx, scope, (event as { interactionId?: string }).interactionId),
+      ),
+    },
+    guards: {
+      alreadyWaiting: ({ context, event }) => !!entryOf(context, ev<'queue.interaction_enqueued'>(event).interactionId),
+      isWaiting: ({ context, event }) => !!entryOf(context, ev<'queue.interaction_withdrawn'>(event).interactionId),
+      newerAgentView: ({ context, event }) => isNewerAgentView(context, ev<'queue.agent_updated'>(event)),
+      offerAccepted: ({ context, event }) =>
+        isOfferInFlight(context, ev<'queue.offer_resolved'>(event)) &&
+        ev<'queue.offer_resolved'>(event).outcome === 'accepted',
+      offerFellThrough: ({ context, event }) => isOfferInFlight(context, ev<'queue.offer_resolved'>(event)),
+      nobodyWaiting: ({ context }) => context.waiting.length === 0,
     },
   }).createMachine({
     id: 'queue',
     context: ({ input }) => initialQueueContext(input.queueId),
+    initial: 'empty',
+    // Both states handle every event the same way; only an enqueue leaves `empty`, and `waiting`
+    // returns to `empty` as soon as its line is empty.
     on: {
-      'queue.interaction_enqueued': { actions: 'step' },
-      'queue.interaction_withdrawn': { actions: 'step' },
-      'queue.agent_updated': { actions: 'step' },
-      'queue.offer_resolved': { actions: 'step' },
-      'queue.ring_checked': { actions: 'step' },
-      'queue.config_changed': { actions: 'step' },
+      'queue.interaction_withdrawn': [
+        { guard: 'isWaiting', actions: ['withdraw', dispatchOnly] },
+        { actions: dispatchOnly },
+      ],
+      'queue.agent_updated': [
+        { guard: 'newerAgentView', actions: ['updateAgent', dispatchOnly] },
+        { actions: dispatchOnly },
+      ],
+      'queue.offer_resolved': [
+        { guard: 'offerAccepted', actions: ['answer', dispatchOnly] },
+        { guard: 'offerFellThrough', actions: ['putBack', dispatchWith('event')] },
+        { actions: dispatchOnly },
+      ],
+      'queue.ring_checked': { actions: dispatchWith('full') },
+      'queue.config_changed': { actions: dispatchWith('full') },
+    },
+    states: {
+      empty: {
+        on: {
+          'queue.interaction_enqueued': { target: 'waiting', actions: ['putInLine', dispatchWith('event')] },
+        },
+      },
+      waiting: {
+        always: { guard: 'nobodyWaiting', target: 'empty' },
+        on: {
+          'queue.interaction_enqueued': [
+            { guard: 'alreadyWaiting', actions: dispatchOnly },
+            { actions: ['putInLine', dispatchWith('event')] },
+          ],
+        },
+      },
     },
   });
 }

@@ -4,6 +4,7 @@
  * The reply-window region (reply-window-region.ts) calls these from each of its states.
  */
 import type { Channel, InboundEvent, MediaItem } from '../protocol/channels.js';
+import { mapRichTexts, richTexts, type RichMessage } from '../protocol/rich.js';
 import { applyFilters, measure, type ChannelPolicy } from './channel-policies.js';
 
 /** Where a conversation's outbound messages go. */
@@ -55,10 +56,12 @@ export interface ReplyRequested {
   readonly requestId: string;
   readonly interactionId?: string;
   readonly sender: ReplySender;
-  readonly kind: 'text' | 'template' | 'media';
+  readonly kind: 'text' | 'template' | 'media' | 'rich';
   readonly text?: string;
   readonly template?: { readonly name: string; readonly language: string; readonly params?: readonly string[] };
   readonly media?: readonly MediaItem[];
+  /** `kind: 'rich'`: quick replies, buttons, a list, a carousel, a picker (protocol/rich.ts). */
+  readonly rich?: RichMessage;
   readonly tag?: string;
   /** Public posts: reply on the post (default) or move to a private message. */
   readonly visibility?: 'public' | 'private';
@@ -71,10 +74,11 @@ export type WindowPhase = 'none' | 'open' | 'unlimited' | 'grace' | 'closed' | '
 
 /** One outbound message a reply becomes. */
 export interface ReplyPart {
-  readonly kind: 'text' | 'media' | 'template';
+  readonly kind: 'text' | 'media' | 'template' | 'rich';
   readonly text?: string;
   readonly media?: MediaItem;
   readonly template?: ReplyRequested['template'];
+  readonly rich?: RichMessage;
 }
 
 /** The outcome of a reply request. */
@@ -151,6 +155,10 @@ export function partsOf(req: ReplyRequested): ReplyPart[] | string {
       return 'a template reply needs template.name and template.language';
     return [{ kind: 'template', template: req.template }];
   }
+  if (req.kind === 'rich') {
+    if (!req.rich || typeof req.rich !== 'object') return 'a rich reply needs rich';
+    return [{ kind: 'rich', rich: req.rich }];
+  }
   if (req.kind === 'media') {
     if (!req.media || req.media.length === 0) return 'a media reply needs at least one item in media';
     const parts: ReplyPart[] = req.text ? [{ kind: 'text', text: req.text }] : [];
@@ -167,6 +175,20 @@ export function decideReply(phase: WindowPhase, ctx: ReplyContext, req: ReplyReq
   if (typeof raw === 'string') return refuse('invalid_request', raw);
   const parts: ReplyPart[] = [];
   for (const p of raw) {
+    if (p.rich) {
+      // Every label the customer sees passes the filters: refused as a whole, or masked label by label.
+      const refused = richTexts(p.rich)
+        .map((t) => applyFilters(policy.contentFilters, t))
+        .find((f) => 'refusedBy' in f);
+      if (refused && 'refusedBy' in refused)
+        return refuse('content_filtered', `the message matches the content filter "${refused.refusedBy}"; rephrase it`);
+      const masked = mapRichTexts(p.rich, (t) => {
+        const f = applyFilters(policy.contentFilters, t);
+        return 'text' in f ? f.text : t;
+      });
+      parts.push({ ...p, rich: masked });
+      continue;
+    }
     if (p.text === undefined) {
       parts.push(p);
       continue;
@@ -184,7 +206,9 @@ export function decideReply(phase: WindowPhase, ctx: ReplyContext, req: ReplyReq
   if (w.optedOut)
     return refuse('opted_out', 'the customer opted out (STOP); nothing is sent until they opt back in (START)');
   for (const p of parts) {
-    const texts = [p.text, p.media?.caption].filter((t): t is string => typeof t === 'string');
+    const texts = [p.text, p.media?.caption, ...(p.rich ? richTexts(p.rich) : [])].filter(
+      (t): t is string => typeof t === 'string',
+    );
     for (const t of texts) {
       const m = measure(policy.length, t);
       if (!m.ok)

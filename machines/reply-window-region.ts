@@ -6,6 +6,7 @@
  */
 import { assign, enqueueActions } from 'xstate';
 import type { OutboundMessage } from '../protocol/channels.js';
+import { richSummary } from '../protocol/rich.js';
 import type { ChannelPolicy } from './channel-policies.js';
 import { conversationTopic, historyKey, messageIdOf, pageOf } from './conversation-ids.js';
 import type { HistoryEntry } from './history.machine.js';
@@ -86,6 +87,7 @@ export function emitOutbound(
       ...(p.text !== undefined ? { text: p.text } : {}),
       ...(p.media ? { media: p.media } : {}),
       ...(p.template ? { template: p.template } : {}),
+      ...(p.rich ? { rich: p.rich } : {}),
       ...(extra.tag ? { tag: extra.tag } : {}),
       ...(extra.replyTo ? { replyTo: extra.replyTo } : {}),
       ...(extra.visibility ? { visibility: extra.visibility } : {}),
@@ -106,6 +108,7 @@ export function emitOutbound(
       ...(p.text !== undefined ? { text: p.text } : {}),
       ...(p.media ? { media: [p.media] } : {}),
       ...(p.template ? { template: p.template } : {}),
+      ...(p.rich ? { text: richSummary(p.rich), rich: p.rich } : {}),
       ...(extra.tag ? { tag: extra.tag } : {}),
     });
   });

@@ -3,6 +3,7 @@
  * config module validates the operator's file into this shape; machines read it through
  * `RoutingDeps.config()` at the moment they use it, so an applied change reaches live actors.
  */
+import type { RichMessage } from '../protocol/rich.js';
 
 /** Media types an agent's capacity is counted in. */
 export type MediaType = 'message' | 'voice' | 'email' | 'callback';
@@ -38,6 +39,8 @@ export interface QueueConfig {
   readonly strategy: SelectionStrategy;
   readonly alertingTimeoutSeconds: number;
   readonly serviceLevelSeconds: number;
+  /** Abandons after a shorter wait count as short abandons in reports (default 10 s). */
+  readonly shortAbandonSeconds?: number;
   readonly rings: readonly Ring[];
   readonly acw: { readonly mode: AcwMode; readonly timeoutSeconds: number; readonly defaultCode: string };
   readonly affinity: { readonly mode: AffinityMode; readonly timeoutSeconds: number };
@@ -100,7 +103,10 @@ export interface FlowConfig {
 export interface CannedResponse {
   readonly id: string;
   readonly name: string;
-  readonly text: string;
+  /** The text (with `{{param}}` slots); a rich canned response may leave it out. */
+  readonly text?: string;
+  /** A canned rich message (quick replies, buttons, a list, …); its labels take the same `{{param}}` slots. */
+  readonly rich?: RichMessage;
 }
 
 /** An approved message template (WhatsApp), as the workspace offers it: `{{1}}`… are its parameters. */

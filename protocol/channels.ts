@@ -1,4 +1,5 @@
 /** Canonical channel events shared by gateways and the engine. */
+import type { RichMessage } from './rich.js';
 
 export const CHANNELS = [
   'whatsapp',
@@ -76,7 +77,11 @@ export interface MessageReceived extends InboundBase {
   readonly media?: readonly MediaItem[];
   readonly location?: Location;
   readonly contact?: Record<string, unknown>;
-  readonly postback?: { readonly payload: string; readonly title?: string };
+  /**
+   * The customer's answer to a rich message (button, list row, quick reply, picked time): the payload
+   * given in the rich message, the label shown, and for date/time pickers the value picked (ISO 8601).
+   */
+  readonly postback?: { readonly payload: string; readonly title?: string; readonly picked?: string };
   /** What opened the conversation when it was not the customer typing: an ad click, a link … */
   readonly referral?: { readonly source: 'ad' | 'link' | 'post' | 'other'; readonly ref?: string };
   /** Public posts: the post/comment id and whether it is public. */
@@ -216,9 +221,11 @@ export interface OutboundMessage {
   /** Where delivery status events go back to. */
   readonly conversationKey: string;
   readonly interactionId?: string;
-  readonly kind: 'text' | 'media' | 'template';
+  readonly kind: 'text' | 'media' | 'template' | 'rich';
   readonly text?: string;
   readonly media?: MediaItem;
+  /** `kind: 'rich'`: the canonical rich message, mapped by the channel's gateway (protocol/rich.ts). */
+  readonly rich?: RichMessage;
   readonly template?: { readonly name: string; readonly language: string; readonly params?: readonly string[] };
   /** Messenger/Instagram message tag, e.g. HUMAN_AGENT. */
   readonly tag?: string;
@@ -235,5 +242,7 @@ export interface DeliveryUpdated {
   readonly status: 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
   readonly providerMessageId?: string;
   readonly reason?: { readonly code: string; readonly message: string; readonly providerCode?: string };
+  /** A rich message the channel could not carry went out degraded, as the integration's `richFallback` says. */
+  readonly degraded?: { readonly to: 'numbered_text'; readonly reason: string };
   readonly at: number;
 }

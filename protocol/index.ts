@@ -4,3 +4,4 @@ export * from './partition.js';
 export * from './subjects.js';
 export * from './effects.js';
 export * from './channels.js';
+export * from './rich.js';

@@ -11,11 +11,13 @@ import type { AgentContext } from '../../machines/agent-logic.js';
 import { own } from '../../machines/routing-config.js';
 import type { RespondParams } from '../../protocol/effects.js';
 import type { ActorEvent } from '../../protocol/actor.js';
+import { mapRichTexts } from '../../protocol/rich.js';
 import { routingHolderOf, type RoutingConfigHolder } from '../config/routing.js';
 import type { Engine } from '../engine.js';
 import { liveStream } from '../live.js';
 import { conversationRoutes } from './conversations.js';
 import { ApiError } from './errors.js';
+import { RichMessageSchema } from './rich-schema.js';
 import { agentFeedFollow } from './workspace.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -34,8 +36,10 @@ export const SendBody = z
       .string()
       .regex(/^[\w.:-]{1,200}$/)
       .optional(),
-    kind: z.enum(['text', 'template', 'media']).default('text'),
+    kind: z.enum(['text', 'template', 'media', 'rich']).default('text'),
     text: z.string().min(1).optional(),
+    /** `kind: 'rich'` (or a canned response holding one): quick replies, buttons, a list, a carousel, a picker. */
+    rich: RichMessageSchema.optional(),
     cannedResponseId: z.string().min(1).optional(),
     params: z.record(z.string(), z.string()).optional(),
     template: z
@@ -74,6 +78,7 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   wrapup_code_required: 422,
   transfer_target_invalid: 422,
   text_required: 422,
+  rich_required: 422,
 };
 
 async function body<T>(c: Context, schema: z.ZodType<T>, opts: { emptyIsObject?: boolean } = {}): Promise<T> {
@@ -251,20 +256,30 @@ export function agentRoutes(engine: Engine): Hono {
     const b = await body(c, SendBody);
     const it = connected(id, interactionId);
     let text = b.text;
+    let kind = b.kind;
+    let rich = b.rich;
     if (b.cannedResponseId) {
       const canned = own(holder().config().cannedResponses, b.cannedResponseId);
       if (!canned) throw new ApiError(404, 'canned_response_not_found', `no canned response "${b.cannedResponseId}"`);
-      text = canned.text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => b.params?.[k] ?? '');
+      const fill = (t: string) => t.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => b.params?.[k] ?? '');
+      if (canned.rich) {
+        // A canned rich message: its labels take the same {{params}} as a canned text.
+        kind = 'rich';
+        rich = mapRichTexts(canned.rich, fill);
+      } else text = fill(canned.text ?? '');
     }
-    if (b.kind === 'text' && !text)
+    if (kind === 'text' && !text)
       throw new ApiError(422, 'text_required', 'a text message needs text or cannedResponseId');
+    if (kind === 'rich' && !rich)
+      throw new ApiError(422, 'rich_required', 'a rich message needs rich or a cannedResponseId holding one');
     const event = {
       type: 'reply.requested',
       requestId: b.requestId ?? requestId(c, `${id}:reply`),
       interactionId,
       sender: { kind: 'agent', agentId: id },
-      kind: b.kind,
+      kind,
       text,
+      ...(rich ? { rich } : {}),
       template: b.template,
       media: b.media,
       tag: b.tag,

@@ -12,6 +12,7 @@ import type { Engine } from '../engine.js';
 import { principalOf } from '../auth/middleware.js';
 import { isPerson } from '../auth/principal.js';
 import { ApiError } from './errors.js';
+import { RichMessageSchema } from './rich-schema.js';
 import { conversationConfigOf, phoneRegion } from '../config/conversation.js';
 import { normalizePhone } from '../phone.js';
 import { contactHistory, conversationHistory, decodeCursor, encodeCursor } from '../history-read.js';
@@ -36,8 +37,9 @@ export const ReplyBody = z
       .regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only'),
     interactionId: z.string().optional(),
     agentId: z.string().min(1).optional(),
-    kind: z.enum(['text', 'template', 'media']),
+    kind: z.enum(['text', 'template', 'media', 'rich']),
     text: z.string().optional(),
+    rich: RichMessageSchema.optional(),
     template: z
       .object({ name: z.string().min(1), language: z.string().min(1), params: z.array(z.string()).optional() })
       .strict()

@@ -16,9 +16,11 @@ export const AdvanceBody = z.object({
 export function healthRoutes(engine: Engine): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => {
-    const r = engine.readiness();
-    return c.json({ status: r.ready ? 'ready' : 'not_ready', ...r }, r.ready ? 200 : 503);
+  app.get('/readyz', async (c) => {
+    const r = await engine.readinessWithBacklog().catch(() => ({ ...engine.readiness(), degraded: false }));
+    // Degraded is still ready: the node serves agents while a backlog drains; the numbers say how far behind it is.
+    const status = !r.ready ? 'not_ready' : r.degraded ? 'degraded' : 'ready';
+    return c.json({ status, ...r }, r.ready ? 200 : 503);
   });
   app.get('/admin/clock', (c) => c.json({ now: engine.clock.now(), virtual: !!engine.virtualClock }));
   app.post('/admin/clock/advance', async (c) => {

@@ -14,6 +14,7 @@ import { AuditQuery, LoginBody } from './auth.js';
 import { ConsentBody, LinkBody, Paging, ReplyBody } from './conversations.js';
 import { AdvanceBody } from './health.js';
 import { TimelineQuery, TypingBody } from './workspace.js';
+import { BoardQuery, ReportQuerySchema } from './reports.js';
 
 /** One operation: what it does, its body or query, and the statuses it answers besides the error ones. */
 export interface Operation {
@@ -35,7 +36,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /healthz': { tag: 'health', summary: 'Liveness: the process answers.' },
   'GET /readyz': {
     tag: 'health',
-    summary: 'Readiness: consuming, outbox below its threshold (503 with the reasons otherwise).',
+    summary:
+      'Readiness: consuming, outbox below its threshold (503 with the reasons otherwise); `degraded` with the backlog per partition while messages wait.',
     errors: [503],
   },
   'GET /openapi.json': { tag: 'health', summary: 'This document.' },
@@ -76,6 +78,43 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   'GET /admin/routing/config': { tag: 'admin', summary: 'The routing file as applied, and its resolved form.' },
   'GET /admin/queues/:queueId': { tag: 'admin', summary: "A queue's waiting interactions and counters." },
+  'GET /reports/queues': {
+    tag: 'reports',
+    summary: 'Queue intervals: offered, answered, abandoned, SL %, ASA, AHT … (JSON, or CSV by Accept or format=csv).',
+    query: ReportQuerySchema,
+    errors: [503],
+  },
+  'GET /reports/agents': {
+    tag: 'reports',
+    summary: 'Agent intervals: answered, handle and wrap-up time, alerts, RONA, time per presence and reason.',
+    query: ReportQuerySchema,
+    errors: [503],
+  },
+  'GET /reports/wrapup-codes': {
+    tag: 'reports',
+    summary: 'Wrap-up codes per queue and interval: count and wrap-up time.',
+    query: ReportQuerySchema,
+    errors: [503],
+  },
+  'GET /reports/realtime/queues': {
+    tag: 'reports',
+    summary: 'Queue boards now: waiting, longest wait, offering, connected, wrap-up, agents by presence, SL %.',
+    query: BoardQuery,
+    errors: [503],
+  },
+  'GET /reports/realtime/agents': {
+    tag: 'reports',
+    summary: 'Agent boards now: presence and reason with time in it, interactions per media, free capacity.',
+    query: BoardQuery,
+    errors: [503],
+  },
+  'GET /reports/realtime/events': {
+    tag: 'reports',
+    summary: 'Board updates as server-sent events: a snapshot, then a queue or agent event per change.',
+    query: BoardQuery,
+    stream: true,
+    errors: [503],
+  },
   'POST /agents/:agentId/login': { tag: 'agents', summary: 'Logs the agent in (available).', errors: REFUSALS },
   'POST /agents/:agentId/logout': { tag: 'agents', summary: 'Logs the agent out.', errors: REFUSALS },
   'POST /agents/:agentId/presence': {

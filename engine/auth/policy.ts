@@ -112,6 +112,13 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   // Declared for modules being built: Prometheus scrapes with a monitor key; reports are supervisors'.
   'GET /metrics': { allow: ['monitor', 'supervisor'] },
   'GET /reports/*': SUPERVISOR,
+  // Reports (engine/api/reports.ts): supervisors and admins.
+  'GET /reports/queues': SUPERVISOR,
+  'GET /reports/agents': SUPERVISOR,
+  'GET /reports/wrapup-codes': SUPERVISOR,
+  'GET /reports/realtime/queues': SUPERVISOR,
+  'GET /reports/realtime/agents': SUPERVISOR,
+  'GET /reports/realtime/events': SUPERVISOR,
   'GET /openapi.json': PUBLIC,
 };
 

@@ -8,9 +8,10 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ActorType } from '../../actors/types.js';
 import { ConversationConfigSchema, DEFAULT_CONVERSATION_CONFIG, type ConversationConfig } from './conversation.js';
+import { RichMessageSchema } from '../api/rich-schema.js';
 import { createAgentMachine } from '../../machines/agent.machine.js';
 import { createInteractionMachine, upgradeInteractionSnapshot } from '../../machines/interaction.machine.js';
-import { createQueueMachine } from '../../machines/queue.machine.js';
+import { createQueueMachine, upgradeQueueSnapshot } from '../../machines/queue.machine.js';
 import {
   DEFAULT_AFFINITY_TIMEOUT_SECONDS,
   DEFAULT_ALERTING_TIMEOUT_SECONDS,
@@ -61,6 +62,7 @@ const QueueSchema = z
     strategy: z.enum(['longest_idle', 'best_skill', 'round_robin']).default('longest_idle'),
     alertingTimeoutSeconds: z.number().int().min(1).max(900).default(DEFAULT_ALERTING_TIMEOUT_SECONDS),
     serviceLevelSeconds: z.number().int().min(1).default(60),
+    shortAbandonSeconds: z.number().int().min(0).max(3_600).default(10),
     rings: z
       .array(
         z.object({ timeoutSeconds: z.number().int().min(1), skillsToRemove: z.array(z.string()).default([]) }).strict(),
@@ -168,7 +170,17 @@ export const RoutingFileSchema = z
     wrapupCodes: z.array(z.string().min(1)).default([...DEFAULT_WRAPUP_CODES]),
     notReadyReasons: z.array(z.string().min(1)).default([...DEFAULT_NOT_READY_REASONS]),
     cannedResponses: z
-      .array(z.object({ id: Id, name: z.string().min(1), text: z.string().min(1).max(4_000) }).strict())
+      .array(
+        z
+          .object({
+            id: Id,
+            name: z.string().min(1),
+            text: z.string().min(1).max(4_000).optional(),
+            rich: RichMessageSchema.optional(),
+          })
+          .strict()
+          .refine((r) => r.text !== undefined || r.rich !== undefined, 'a canned response needs text or rich'),
+      )
       .default([]),
     templates: z
       .array(
@@ -367,7 +379,13 @@ export type RoutingActorType = ActorType & { readonly routing: RoutingDeps };
 export function routingActorTypes(deps: RoutingDeps): RoutingActorType[] {
   return [
     { name: 'agent', machine: createAgentMachine(deps), input: (key: string) => ({ agentId: key }), routing: deps },
-    { name: 'queue', machine: createQueueMachine(deps), input: (key: string) => ({ queueId: key }), routing: deps },
+    {
+      name: 'queue',
+      machine: createQueueMachine(deps),
+      input: (key: string) => ({ queueId: key }),
+      upgrade: upgradeQueueSnapshot,
+      routing: deps,
+    },
     {
       name: 'interaction',
       machine: createInteractionMachine(deps),

@@ -11,6 +11,7 @@ import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, MediaItem, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
 import { boundPassThrough } from '../bound.js';
 import { jwtProblem, signAppleJwt } from './jwt.js';
+import { appleInteractiveData, applePickerAnswer, appleRichSupport } from './rich.js';
 import { type AppleMessage, appleMessage } from './schema.js';
 
 /** Apple's MSP gateway; integrations override it with `sendBaseUrl`. */
@@ -91,6 +92,7 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
       }
     },
 
+    richSupport: appleRichSupport,
     async send(message: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<SendResult> {
       const { mspId, businessId } = integration.credentials;
       if (!mspId || !businessId)
@@ -99,10 +101,14 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
           `Apple integration ${integration.id} needs credentials.mspId and credentials.businessId`,
           false,
         );
-      const text = textOf(message);
+      const rich = message.kind === 'rich' && message.rich ? message.rich : undefined;
+      const text = rich ? '' : textOf(message);
       // A UUID derived from our id and the part's text: a retried send carries the same Apple message id,
       // while the parts of a split message (which share message.id) get different ones.
       const id = uuidFrom(`${message.id}\n${text}`);
+      const content = rich
+        ? { type: 'interactive', interactiveData: appleInteractiveData(rich, id) }
+        : { type: 'text', body: text };
       const token = signAppleJwt(integration.secret, { iss: mspId, iat: Math.floor(now() / 1000) });
       const base = (integration.sendBaseUrl ?? APPLE_API_BASE_URL).replace(/\/$/, '');
       let res: Response;
@@ -120,11 +126,10 @@ export function createAppleAdapter(options: AppleAdapterOptions = {}): ChannelAd
           },
           body: JSON.stringify({
             v: 1,
-            type: 'text',
             id,
             sourceId: businessId,
             destinationId: message.channelUserId,
-            body: text,
+            ...content,
           }),
           signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
         });
@@ -203,13 +208,16 @@ function attachmentOf(a: NonNullable<AppleMessage['attachments']>[number]): Medi
   };
 }
 
-function postbackOf(msg: AppleMessage): { payload: string; title?: string } {
+function postbackOf(msg: AppleMessage): { payload: string; title?: string; picked?: string } {
   const d = msg.interactiveData;
   if (d) {
     const title = d.receivedMessage?.title ?? d.replyMessage?.title;
     // Quick replies carry the chosen identifier; list/time pickers and forms carry their data dictionary.
     const quick = (d.data as { ['quick-reply']?: { selectedIdentifier?: unknown } } | undefined)?.['quick-reply']
       ?.selectedIdentifier;
+    // A list or time picker answer names the chosen items or slot: their identifiers are the payloads given.
+    const picked = typeof quick === 'string' ? undefined : applePickerAnswer(d.data);
+    if (picked) return { ...picked, ...(title && !picked.title ? { title } : {}) };
     // Only a bounded copy: the data may nest deeper than JSON.stringify (or the wire codec) can go.
     const payload = typeof quick === 'string' ? quick : JSON.stringify(boundPassThrough(d.data ?? {}));
     return { payload, ...(title ? { title } : {}) };

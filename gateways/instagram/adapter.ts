@@ -1,6 +1,7 @@
 /** Instagram messaging: `object: instagram` webhooks in, the Send API out (1,000 UTF-8 bytes per message). */
 import type { ChannelAdapter } from '../channel.js';
 import { normalizeMessaging, sendMessaging } from '../meta/messaging.js';
+import { metaRichSupport } from '../meta/rich.js';
 import { metaHandshake, verifyMetaSignature } from '../meta/webhook.js';
 
 /** The Instagram adapter. */
@@ -10,5 +11,6 @@ export const instagramAdapter: ChannelAdapter = {
   handshake: metaHandshake,
   verify: verifyMetaSignature,
   normalize: (req, integration) => normalizeMessaging('instagram', req, integration),
+  richSupport: (rich) => metaRichSupport('instagram', rich),
   send: (message, integration, fetchImpl) => sendMessaging('instagram', message, integration, fetchImpl),
 };

@@ -8,6 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AdapterOptions, ChannelAdapter, Integration, SendResult, WebhookRequest } from '../channel.js';
 import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
+import { lineRichMessage, lineRichSupport } from './rich.js';
 import { type LineEvent, lineWebhookBody } from './schema.js';
 
 /** Public LINE API base; integrations override it with `sendBaseUrl`. */
@@ -53,6 +54,7 @@ export function createLineAdapter(options: LineAdapterOptions = {}): ChannelAdap
       return out;
     },
 
+    richSupport: lineRichSupport,
     async send(message: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<SendResult> {
       const token = integration.credentials.accessToken;
       if (!token)
@@ -120,7 +122,17 @@ function normalizeEvent(e: LineEvent, integrationId: string, receivedAt: number)
     case 'postback': {
       if (!e.postback)
         throw new WebhookError(400, 'body_invalid', `event ${e.webhookEventId}: a postback event needs postback.data`);
-      return { ...base, type: 'message.received', kind: 'postback', postback: { payload: e.postback.data }, ...reply };
+      // A date/time picker answers with params.date, params.time or params.datetime.
+      const p = e.postback.params ?? {};
+      const picked = [p.datetime, p.date, p.time].find((v): v is string => typeof v === 'string');
+      return {
+        ...base,
+        type: 'message.received',
+        kind: 'postback',
+        postback: { payload: e.postback.data, ...(picked ? { picked } : {}) },
+        ...(picked ? { text: picked } : {}),
+        ...reply,
+      };
     }
     case 'follow':
       return { ...base, type: 'contact.followed', ...reply };
@@ -192,6 +204,7 @@ function messageFields(m: NonNullable<LineEvent['message']>): MessageFields {
 }
 
 function lineMessageOf(m: OutboundMessage): Record<string, unknown> {
+  if (m.kind === 'rich' && m.rich) return lineRichMessage(m.rich);
   if (m.kind === 'text' && m.text) return { type: 'text', text: m.text };
   if (m.kind === 'media' && m.media?.url) {
     const mime = m.media.mimeType ?? '';

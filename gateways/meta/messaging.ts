@@ -7,6 +7,7 @@ import { keywordSignal } from '../keywords.js';
 import { parseJsonBody } from '../parse.js';
 import { joinUrl, postJson } from '../provider-http.js';
 import { GRAPH_BASE_URL, graphSendError } from './graph.js';
+import { metaRichMessage } from './rich.js';
 
 const attachment = z
   .object({
@@ -262,6 +263,7 @@ export async function sendMessaging(
   const account = channel === 'messenger' ? integration.credentials.pageId : integration.credentials.accountId;
   let message: Record<string, unknown>;
   if (m.kind === 'text' && m.text) message = { text: m.text };
+  else if (m.kind === 'rich' && m.rich) message = metaRichMessage(m.rich);
   else if (m.kind === 'media' && m.media?.url) {
     const top = m.media.mimeType?.split('/')[0];
     const type = top === 'image' || top === 'video' || top === 'audio' ? top : 'file';

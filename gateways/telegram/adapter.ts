@@ -5,6 +5,7 @@
 import { parseJsonBody } from '../parse.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { ChannelAdapter, Integration, SendResult, WebhookRequest, AdapterOptions } from '../channel.js';
+import { telegramRichFields, telegramRichSupport } from './rich.js';
 import { SendError, WebhookError } from '../channel.js';
 import type { InboundEvent, MediaItem, MessageReceived, OutboundMessage } from '../../protocol/channels.js';
 import { type TelegramMessage, telegramUpdate } from './schema.js';
@@ -94,6 +95,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions = {}): Cha
       return []; // channel posts, inline queries, polls … are not customer conversation input
     },
 
+    richSupport: telegramRichSupport,
     async send(message: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<SendResult> {
       const token = integration.credentials.botToken;
       if (!token)
@@ -215,6 +217,7 @@ function requestOf(m: OutboundMessage): [string, Record<string, unknown>] {
       ? { reply_parameters: { message_id: Number(m.replyTo), allow_sending_without_reply: true } }
       : {};
   if (m.kind === 'text' && m.text) return ['sendMessage', { chat_id, text: m.text, ...reply }];
+  if (m.kind === 'rich' && m.rich) return ['sendMessage', { chat_id, ...telegramRichFields(m.rich), ...reply }];
   if (m.kind === 'media' && (m.media?.url || m.media?.id)) {
     const file = m.media.url ?? m.media.id;
     const mime = m.media.mimeType ?? '';

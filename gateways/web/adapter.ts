@@ -188,6 +188,8 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChannelAdapte
       return out;
     },
 
+    // Web messaging renders the canonical rich model natively.
+    richSupport: () => undefined,
     async send(message: OutboundMessage, integration: Integration, fetchImpl: typeof fetch): Promise<SendResult> {
       const base = integration.sendBaseUrl;
       if (!base)
@@ -214,6 +216,8 @@ export function createWebAdapter(options: WebAdapterOptions = {}): ChannelAdapte
         at: now(),
         ...(message.text !== undefined ? { text: message.text } : {}),
         ...(message.media ? { media: message.media } : {}),
+        // The widget renders every rich element itself: the canonical model goes as is.
+        ...(message.rich ? { rich: message.rich } : {}),
       });
       const url = `${base.replace(/\/$/, '')}/web/${encodeURIComponent(integration.id)}/sessions/${encodeURIComponent(message.channelUserId)}/outbound`;
       let res: Response;

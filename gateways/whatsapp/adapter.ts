@@ -8,6 +8,7 @@ import { metaHandshake, verifyMetaSignature } from '../meta/webhook.js';
 import { parseJsonBody, secondsToMs } from '../parse.js';
 import { joinUrl, postJson } from '../provider-http.js';
 import { whatsappBody } from './message.js';
+import { whatsappRichSupport } from './rich.js';
 
 const media = z
   .object({
@@ -199,6 +200,7 @@ export const whatsappAdapter: ChannelAdapter = {
   defaultRatePerSecond: 80,
   handshake: metaHandshake,
   verify: verifyMetaSignature,
+  richSupport: whatsappRichSupport,
   normalize(req: WebhookRequest, integration: Integration): InboundEvent[] {
     const payload = parseJsonBody(req.rawBody, body);
     const events: InboundEvent[] = [];

@@ -1,6 +1,7 @@
 /** The Cloud API send body for one outbound message (text, media by link or id, template). */
 import type { OutboundMessage } from '../../protocol/channels.js';
 import { SendError } from '../channel.js';
+import { whatsappInteractive } from './rich.js';
 
 const MEDIA_KINDS = new Set(['image', 'audio', 'video', 'document', 'sticker']);
 
@@ -20,6 +21,10 @@ export function whatsappBody(m: OutboundMessage): Record<string, unknown> {
   if (m.kind === 'text') {
     if (!m.text) throw new SendError('message_invalid', 'a text message needs text', false);
     return { ...base, type: 'text', text: { preview_url: false, body: m.text } };
+  }
+  if (m.kind === 'rich') {
+    if (!m.rich) throw new SendError('message_invalid', 'a rich message needs rich', false);
+    return { ...base, type: 'interactive', interactive: whatsappInteractive(m.rich) };
   }
   if (m.kind === 'template') {
     if (!m.template) throw new SendError('message_invalid', 'a template message needs a template', false);

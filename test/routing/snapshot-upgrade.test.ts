@@ -32,12 +32,16 @@ const address = {
 };
 
 /** Writes an interaction snapshot of the old shape, with its timers, as the old host committed it. */
-async function storeOld(context: Record<string, unknown>, timers: { id: string; dueAt: number; event: object }[]) {
+async function storeOld(
+  context: Record<string, unknown>,
+  timers: { id: string; dueAt: number; event: object }[],
+  ref = { type: 'interaction', key: 'i1' },
+) {
   const path = join(tempDir('sb-upgrade-'), 'lmdb');
   const store = LmdbStore.open(path, { noSync: true });
   await store.commit([
     {
-      ref: { type: 'interaction', key: 'i1' },
+      ref,
       eventId: 'old-1',
       at: T0,
       snapshot: encode({ status: 'active', value: {}, historyValue: {}, children: {}, context }),
@@ -121,5 +125,51 @@ describe('interaction snapshots of the old shape', () => {
       await h.stop();
       h = undefined;
     }
+  });
+});
+
+describe('queue snapshots of the old shape (one unnamed state)', () => {
+  it('a queue with someone in line resumes waiting, offers on the next agent, and empties when answered', async () => {
+    const entry = {
+      interactionId: 'i1',
+      conversationKey: 'whatsapp:wa1:u1',
+      score: T0 - 60_000,
+      enqueuedAt: T0 - 60_000,
+      priority: 0,
+      skills: [],
+      mediaType: 'message',
+      declinedBy: [],
+    };
+    const stats = {
+      enqueued: 1,
+      offered: 0,
+      answered: 0,
+      answeredInServiceLevel: 0,
+      abandoned: 0,
+      declined: 0,
+      timedOut: 0,
+      refused: 0,
+    };
+    const lmdbPath = await storeOld({ queueId: 'support', waiting: [entry], agents: {}, offerSeq: 0, stats }, [], {
+      type: 'queue',
+      key: 'support',
+    });
+    h = await routingHarness(baseConfig, { start: T0, lmdbPath });
+    expect(h.host.read({ type: 'queue', key: 'support' })?.value).toBe('waiting');
+    await h.send('agent', 'cy', { type: 'agent.logged_in' });
+    const [offer] = Object.values(h.agent('cy').offers);
+    expect(offer).toMatchObject({ interactionId: 'i1', queueId: 'support' });
+    await h.send('agent', 'cy', { type: 'agent.offer_accepted', offerId: offer.offerId });
+    expect(h.host.read({ type: 'queue', key: 'support' })?.value).toBe('empty');
+    expect(h.queue('support').stats).toMatchObject({ answered: 1, offered: 1 });
+  });
+
+  it('an empty queue resumes empty', async () => {
+    const lmdbPath = await storeOld({ queueId: 'billing', waiting: [], agents: {}, offerSeq: 3, stats: {} }, [], {
+      type: 'queue',
+      key: 'billing',
+    });
+    h = await routingHarness(baseConfig, { start: T0, lmdbPath });
+    expect(h.host.read({ type: 'queue', key: 'billing' })?.value).toBe('empty');
   });
 });

@@ -213,7 +213,7 @@ export interface WorkspaceBoot {
   reason: string | null;
   notReadyReasons: string[];
   wrapupCodes: string[];
-  cannedResponses: { id: string; name: string; text: string }[];
+  cannedResponses: { id: string; name: string; text: string; rich?: unknown }[];
   templates: { name: string; language: string; text?: string; params: string[]; channels: string[] }[];
   queues: {
     id: string;

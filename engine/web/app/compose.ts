@@ -47,7 +47,8 @@ export function fillPlaceholders(text: string, tab: Tab, agentName: string): str
 
 function Canned({ onPick, onClose }: { onPick: (text: string) => void; onClose: () => void }) {
   const [q, setQ] = useState('');
-  const all = desk.get().boot?.cannedResponses ?? [];
+  // Rich canned responses are sent by id through the API; the picker inserts text ones into the composer.
+  const all = (desk.get().boot?.cannedResponses ?? []).filter((r) => typeof r.text === 'string');
   const found = all.filter((r) => `${r.name} ${r.text}`.toLowerCase().includes(q.toLowerCase()));
   return html`<div class="popover" role="dialog" aria-label="Standard responses">
     <label for="canned-search">Search standard responses</label>

@@ -165,11 +165,8 @@ describe('Apple Messages for Business webhooks', () => {
         },
       }),
     );
-    expect(list[0]).toMatchObject({ kind: 'postback', postback: { title: 'Pick a colour' } });
-    expect(
-      JSON.parse((list[0] as { postback: { payload: string } }).postback.payload).listPicker.sections[0].items[0]
-        .identifier,
-    ).toBe('sku-1');
+    // A list picker's answer is the chosen items' identifiers (the payloads the rich list gave), titled by them.
+    expect(list[0]).toMatchObject({ kind: 'postback', postback: { payload: 'sku-1', title: 'Blue' } });
     const quick = one(
       msg('6c1b5e0a-0001-4000-8000-000000000005', {
         type: 'interactive',
