@@ -25,6 +25,7 @@ import { GATEWAY_INBOX_PREFIX, STREAMS, subjects } from '../../protocol/subjects
 import { decode, encode } from '../../protocol/wire.js';
 import { testAuthority } from '../support/auth.js';
 import { tempDir } from '../support/tmp.js';
+import { whatsappTextWebhook } from '../support/whatsapp-stack.js';
 import { metaSignature } from '../gateways/support.js';
 
 const T0 = 1_749_416_400_000;
@@ -262,32 +263,12 @@ describe('an existing NATS with users and passwords', () => {
       });
       try {
         expect((await gw.readiness()).ready).toBe(true);
-        const body = JSON.stringify({
-          object: 'whatsapp_business_account',
-          entry: [
-            {
-              id: 'waba',
-              changes: [
-                {
-                  field: 'messages',
-                  value: {
-                    messaging_product: 'whatsapp',
-                    metadata: { phone_number_id: 'p' },
-                    contacts: [{ profile: { name: 'Sheena' }, wa_id: '16505551234' }],
-                    messages: [
-                      {
-                        from: '16505551234',
-                        id: 'wamid.PW',
-                        timestamp: '1749416383',
-                        type: 'text',
-                        text: { body: 'Hi' },
-                      },
-                    ],
-                  },
-                },
-              ],
-            },
-          ],
+        const body = whatsappTextWebhook({
+          from: '16505551234',
+          id: 'wamid.PW',
+          text: 'Hi',
+          timestampSeconds: 1749416383,
+          name: 'Sheena',
         });
         const res = await fetch(`http://127.0.0.1:${gw.port}/webhooks/whatsapp/wa1`, {
           method: 'POST',

@@ -30,6 +30,37 @@ export type Call = (
   body?: unknown,
 ) => Promise<{ status: number; json: Record<string, any> }>;
 
+/** The body of a WhatsApp Cloud API webhook carrying one customer text message, as Meta sends it. */
+export function whatsappTextWebhook(m: {
+  from: string;
+  id: string;
+  text: string;
+  timestampSeconds: number;
+  name?: string;
+}): string {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550000000', phone_number_id: '100' },
+              contacts: [{ profile: { name: m.name ?? 'Sam' }, wa_id: m.from }],
+              messages: [
+                { from: m.from, id: m.id, timestamp: String(m.timestampSeconds), type: 'text', text: { body: m.text } },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+}
+
 export async function whatsappStack(o: WhatsAppStackOptions) {
   const logger = o.logger ?? createLogger({ level: 'silent' });
   const node: EngineNode = await startEngineNode({
@@ -67,25 +98,7 @@ export async function whatsappStack(o: WhatsAppStackOptions) {
     const from = opts.from ?? '15550001234';
     const id = opts.id ?? `wamid.stack${++n}`;
     const at = opts.at ?? node.engine.clock.now();
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: 'WABA',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550000000', phone_number_id: '100' },
-                contacts: [{ profile: { name: 'Sam' }, wa_id: from }],
-                messages: [{ from, id, timestamp: String(Math.floor(at / 1000)), type: 'text', text: { body: text } }],
-              },
-            },
-          ],
-        },
-      ],
-    });
+    const body = whatsappTextWebhook({ from, id, text, timestampSeconds: Math.floor(at / 1000), name: 'Sam' });
     const res = await fetch(`http://127.0.0.1:${gateway.port}/webhooks/whatsapp/wa1`, {
       method: 'POST',
       headers: {
