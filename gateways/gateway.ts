@@ -107,6 +107,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const web = channels.includes('web')
     ? webRoutes({
         integration: (id) => integrations.find((i) => i.channel === 'web' && i.id === id),
+        sessionsPerAddressPerMinute: o.config.webSessionsPerAddressPerMinute,
+        trustProxy: o.config.trustProxy,
       })
     : undefined;
   const routes = [
