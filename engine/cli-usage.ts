@@ -61,6 +61,8 @@ options:
   --nats-password <pw>     the password (visible in the process list: prefer the environment variable)
   --http <port>            webhook HTTP port (default 8090; 0 = a free port)
   --host <address>         address to listen on (default 127.0.0.1)
+  --metrics-port <port>    serve Prometheus GET /metrics on this separate port (none by default; 0 = a free port)
+  --metrics-host <address> the metrics port's address (default 127.0.0.1: keep it off the public webhook address)
   --no-delivery            do not run the outbound delivery workers
   --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info)
   -h, --help               this text
