@@ -109,6 +109,9 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /contacts/:id': { allow: ['supervisor'], agent: ['contact'], audit: true },
   'GET /contacts/:id/history': { allow: ['supervisor'], agent: ['contact'], audit: true },
   'POST /contacts/:id/links': SUPERVISOR,
+  // Proactive messages (engine/api/outbound.ts): supervisors, and campaign systems with a supervisor or admin API key.
+  'POST /outbound/messages': SUPERVISOR,
+  'POST /outbound/messages/batch': SUPERVISOR,
   // Declared for modules being built: Prometheus scrapes with a monitor key; reports are supervisors'.
   'GET /metrics': { allow: ['monitor', 'supervisor'] },
   'GET /reports/*': SUPERVISOR,
