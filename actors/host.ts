@@ -242,6 +242,11 @@ export class ActorHost {
     return this.#pending;
   }
 
+  /** Outbox rows relayed since start. */
+  get relayed(): number {
+    return this.#relay.published;
+  }
+
   /** Moves whenever the host resolves an event, commits or relays an effect (to tell "still" from "quiet for now"). */
   get progress(): number {
     const s = this.stats;
