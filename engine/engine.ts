@@ -170,7 +170,7 @@ export class Engine {
       recordSink: reporting ? reportSink(routing.config) : undefined,
       store: this.#store,
       clock: this.clock,
-      bus: new JetStreamBus(js),
+      bus: new JetStreamBus(this.nc),
       logger: this.log,
       partitions: this.options.partitions ?? DEFAULT_PARTITIONS,
       maxActive: this.options.maxActive,
