@@ -10,6 +10,7 @@ import { CHANNELS, type Channel } from '../protocol/channels.js';
 import { DEFAULT_PARTITIONS } from '../protocol/partition.js';
 import type { Integration } from './channel.js';
 import { DEFAULT_WEBHOOK_BODY_LIMIT_BYTES } from './server.js';
+import { DEFAULT_WEB_SESSIONS_PER_ADDRESS_PER_MINUTE } from './web/routes.js';
 
 const secretText = (description: string) => z.string().min(1).describe(description);
 
@@ -205,6 +206,20 @@ export const GatewayConfigSchema = z
       .positive()
       .default(DEFAULT_WEBHOOK_BODY_LIMIT_BYTES)
       .describe('Largest webhook body accepted (413 above it).'),
+    webSessionsPerAddressPerMinute: z
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULT_WEB_SESSIONS_PER_ADDRESS_PER_MINUTE)
+      .describe(
+        'Web-messaging sessions (POST /web/<id>/sessions) one source address may start per minute, across all web integrations; above it 429 rate_limited with Retry-After. An IPv6 address counts by its /64. 0 turns the limit off. Behind a reverse proxy set trustProxy, or every visitor shares the proxy address.',
+      ),
+    trustProxy: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Take a caller's address from the last X-Forwarded-For hop (set only when your reverse proxy adds it; otherwise anyone could name any address).",
+      ),
     integrations: z.array(integration).describe('One entry per connected number, page, account or bot.'),
   })
   .strict()
@@ -222,6 +237,9 @@ export const GatewayConfigSchema = z
 export interface GatewayConfig {
   readonly partitions: number;
   readonly bodyLimitBytes: number;
+  /** Left out (a hand-built config): DEFAULT_WEB_SESSIONS_PER_ADDRESS_PER_MINUTE. */
+  readonly webSessionsPerAddressPerMinute?: number;
+  readonly trustProxy?: boolean;
   readonly integrations: readonly Integration[];
 }
 

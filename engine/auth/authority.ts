@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { addressKey } from '../../gateways/source-address.js';
 import { WindowLimiter } from '../../gateways/window-limiter.js';
 import { AuditLog, MemoryAuditSink, type AuditSink } from './audit.js';
 import { decoyHash, parsePasswordHash, verifyPassword } from './passwords.js';
@@ -128,7 +129,8 @@ export class Authority {
       message: `too many sign-in attempts; try again in ${Math.ceil(retryAfterMs / 1000)} s`,
       retryAfterMs,
     });
-    const byAddress = this.#perAddress.hit(source);
+    // An IPv6 caller counts by its /64: one subscriber's block, not one of its 2^64 addresses.
+    const byAddress = this.#perAddress.hit(addressKey(source));
     if (!byAddress.allowed) return limited(byAddress.retryAfterMs);
     const byAccount = this.#perAccount.check(id);
     if (!byAccount.allowed) return limited(byAccount.retryAfterMs);

@@ -5,6 +5,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { sourceAddress } from '../../gateways/source-address.js';
 import type { PersonConfig } from '../../machines/routing-config.js';
 import type { AuditRecord } from './audit.js';
 import type { Authority } from './authority.js';
@@ -36,12 +37,7 @@ export function principalOf(c: Context): Principal | undefined {
 
 /** The caller's address: the socket's, or the last X-Forwarded-For hop when a proxy is trusted. */
 export function sourceOf(c: Context, trustProxy = false): string {
-  if (trustProxy) {
-    const hop = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    if (hop) return hop;
-  }
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'unknown';
+  return sourceAddress(c, trustProxy);
 }
 
 /** The bearer credential of a request and where it came from. */

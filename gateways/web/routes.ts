@@ -3,7 +3,9 @@
  * What it needs (`WebRoutesDeps`): `integration(id)` — the configured web integration or undefined (its `secret` signs
  * session tokens and outbound posts; `options.allowedOrigins` lists widget origins for CORS, default any); optionally a
  * shared `WebSessionHub` and the SSE heartbeat interval. Routes:
- * - `POST /web/:integrationId/sessions` → 201 `{sessionId, token, messagesUrl, streamUrl}`;
+ * - `POST /web/:integrationId/sessions` → 201 `{sessionId, token, messagesUrl, streamUrl}`; at most
+ *   `sessionsPerAddressPerMinute` per source address (429 `rate_limited` with Retry-After above it), since a session
+ *   costs nothing to ask for and each one can open streams and start conversations;
  * - `GET  /web/:integrationId/sessions/:sessionId/stream` (token in `?token=` or Authorization) → `text/event-stream`
  *   of `message` events (`id: <epoch>-<seq>`, Last-Event-ID resumes; `reset` when messages were missed);
  * - `GET  /web/:integrationId/sessions/:sessionId/history?from=&limit=` (same token) → the customer's own messages and
@@ -22,6 +24,8 @@ import { cors } from 'hono/cors';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Integration } from '../channel.js';
+import { addressKey, sourceAddress } from '../source-address.js';
+import { WindowLimiter } from '../window-limiter.js';
 import { WebSessionHub } from './hub.js';
 import { bearerOf, newSessionId, outboundSignature, sameString, sessionOf, sessionToken } from './session.js';
 
@@ -30,6 +34,9 @@ export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 const OUTBOUND_LIMIT_BYTES = 256 * 1024;
 /** Open SSE streams allowed per session (browser tabs). */
 export const MAX_STREAMS_PER_SESSION = 5;
+/** Sessions one source address may create per minute unless the config says otherwise. */
+export const DEFAULT_WEB_SESSIONS_PER_ADDRESS_PER_MINUTE = 30;
+const SESSION_WINDOW_MS = 60_000;
 
 /** What the web routes need from the gateway. */
 export interface WebRoutesDeps {
@@ -39,6 +46,12 @@ export interface WebRoutesDeps {
   readonly heartbeatMs?: number;
   /** Used to read the engine's history API (tests pass a stub). */
   readonly fetchImpl?: typeof fetch;
+  /** Sessions one source address may create per minute (0: no limit); DEFAULT_WEB_SESSIONS_PER_ADDRESS_PER_MINUTE. */
+  readonly sessionsPerAddressPerMinute?: number;
+  /** Take the source address from X-Forwarded-For (the gateway is behind the operator's reverse proxy). */
+  readonly trustProxy?: boolean;
+  /** The time the session limit counts in (ms); the wall clock by default. */
+  readonly now?: () => number;
 }
 
 const outbound = z.object({
@@ -59,6 +72,9 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
   const hub = deps.hub ?? new WebSessionHub();
   const heartbeatMs = deps.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
   const app = new Hono();
+  const perMinute = deps.sessionsPerAddressPerMinute ?? DEFAULT_WEB_SESSIONS_PER_ADDRESS_PER_MINUTE;
+  const sessionLimit =
+    perMinute > 0 ? new WindowLimiter(perMinute, SESSION_WINDOW_MS, deps.now ?? Date.now) : undefined;
   const webIntegration = (id: string) => {
     const i = deps.integration(id);
     return i && i.channel === 'web' ? i : undefined;
@@ -73,6 +89,8 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
     },
     allowHeaders: ['authorization', 'content-type', 'last-event-id'],
     allowMethods: ['GET', 'POST', 'OPTIONS'],
+    // The widget reads how long to wait after a 429.
+    exposeHeaders: ['retry-after'],
     maxAge: 600,
   });
   app.use('/web/:integrationId/*', widgetCors);
@@ -82,6 +100,17 @@ export function webRoutes(deps: WebRoutesDeps): { app: Hono; hub: WebSessionHub 
     const integration = webIntegration(c.req.param('integrationId'));
     if (!integration)
       return fail(c, 404, 'unknown_integration', `no web integration "${c.req.param('integrationId')}" is configured`);
+    const limited = sessionLimit?.hit(addressKey(sourceAddress(c, deps.trustProxy)));
+    if (limited && !limited.allowed) {
+      const seconds = Math.max(1, Math.ceil(limited.retryAfterMs / 1000));
+      c.header('retry-after', String(seconds));
+      return fail(
+        c,
+        429,
+        'rate_limited',
+        `too many chat sessions were started from this address; try again in ${seconds} s`,
+      );
+    }
     const sessionId = newSessionId();
     const base = `/web/${encodeURIComponent(integration.id)}`;
     return c.json(
