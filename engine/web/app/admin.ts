@@ -167,7 +167,12 @@ function Field({
     setRaw(v);
     edit(path, parsed(kind, v, value));
   };
-  const common = { id, 'aria-invalid': invalid ? 'true' : undefined, 'aria-describedby': describedBy };
+  const common = {
+    id,
+    class: 'control',
+    'aria-invalid': invalid ? 'true' : undefined,
+    'aria-describedby': describedBy,
+  };
   return html`<div class=${`field ${invalid ? 'invalid' : ''}`} data-path=${path}>
     <label for=${id}>${label}</label>
     ${
@@ -323,10 +328,10 @@ function Admin() {
           void apply().then((ok) => (ok ? load() : undefined));
         }}
       >
-        <p>Routing configuration ${s.version !== undefined ? html`version <strong>${s.version}</strong>` : ''}</p>
+        <p class="bar-text">Routing configuration ${s.version !== undefined ? html`version <strong>${s.version}</strong>` : ''}</p>
         <button type="submit" class="primary" disabled=${s.busy}>${s.busy ? 'Applying…' : 'Apply'}</button>
         <button type="button" onClick=${() => void load()}>Revert to the applied one</button>
-        ${s.applied ? html`<p class="ok" role="status">${s.applied}</p>` : null}
+        ${s.applied ? html`<p class="bar-text ok" role="status">${s.applied}</p>` : null}
       </form>
       <${Refusal} error=${s.error} onDismiss=${() => patch({ error: undefined })} />
       <${Summary} />
