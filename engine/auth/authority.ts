@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { addressKey } from '../../gateways/source-address.js';
 import { WindowLimiter } from '../../gateways/window-limiter.js';
 import { AuditLog, MemoryAuditSink, type AuditSink } from './audit.js';
+import { RemoteKeySet } from './jwks.js';
 import { decoyHash, parsePasswordHash, verifyPassword } from './passwords.js';
 import type { CredentialKind, Role } from './principal.js';
 import { apiKeyId, apiKeyMatches, SecretsStore, type SecretsFileInput } from './secrets.js';
@@ -76,6 +77,8 @@ export class Authority {
   readonly #perAccount: WindowLimiter;
   readonly #perAddress: WindowLimiter;
   readonly #log?: Logger;
+  /** The identity provider's key sets by JWKS URL, cached in this authority's time. */
+  readonly #keySets = new Map<string, RemoteKeySet>();
   #decoy?: Promise<string>;
   #checking = 0;
 
@@ -108,8 +111,19 @@ export class Authority {
         throw new TokenError('signature_invalid', 'this API key is not (or no longer) valid');
       return { id: entry.id, via: 'api_key', role: entry.role };
     }
-    const t = await verifyToken(this.secrets.current(), credential, this.now());
+    const t = await verifyToken(this.secrets.current(), credential, this.now(), (url) => this.#keySet(url));
     return { id: t.subject, via: t.via, expiresAt: t.expiresAt };
+  }
+
+  #keySet(url: string) {
+    let set = this.#keySets.get(url);
+    if (!set) {
+      // A changed jwksUrl (set-oidc) starts a new set; the old one is dropped.
+      this.#keySets.clear();
+      set = new RemoteKeySet(url, this.now);
+      this.#keySets.set(url, set);
+    }
+    return set.getKey;
   }
 
   /** Issues a session token for a person. */
