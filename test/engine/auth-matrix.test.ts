@@ -222,7 +222,12 @@ describe('authorization matrix', () => {
 
   it('service keys reach only their routes', async () => {
     const asGateway = (m: string, p: string) => call(m, p, 'gateway');
-    expect((await asGateway('GET', `/conversations/${encodeURIComponent(KEY)}/history`)).status).toBe(200);
+    // A web gateway's key reads web sessions' history (none exists here: 404, past authorization), nothing else.
+    const web = await asGateway('GET', `/conversations/${encodeURIComponent('web:site:s0123456789abcdef')}/history`);
+    expect(web).toMatchObject({ status: 404, json: { error: { code: 'conversation_not_found' } } });
+    const other = await asGateway('GET', `/conversations/${encodeURIComponent(KEY)}/history`);
+    expect(other).toMatchObject({ status: 403, json: { error: { code: 'forbidden' } } });
+    expect(other.json?.error?.message).toMatch(/gateway key for web conversations/);
     expect((await asGateway('GET', `/conversations/${encodeURIComponent(KEY)}`)).status).toBe(403);
     expect((await asGateway('GET', '/admin/routing/config')).status).toBe(403);
     expect((await call('GET', '/metrics', 'monitor')).status).toBe(404);
