@@ -198,6 +198,29 @@ describe('authorization matrix', () => {
     expect(Object.keys(MATRIX).filter((r) => !mounted.includes(r))).toEqual([]);
   });
 
+  // Before the matrix, which ends ana's interaction.
+  it("a handler's own refusal is audited like the table's: ana replying in bob's name", async () => {
+    const body = JSON.stringify({ requestId: 'audit-r1', kind: 'text', text: 'hi', agentId: 'bob' });
+    const r = await call('POST', `/conversations/${encodeURIComponent(KEY)}/replies`, { person: 'ana' }, body);
+    expect(r).toMatchObject({ status: 403, json: { error: { code: 'forbidden' } } });
+    expect(r.json?.error?.message).toMatch(/nobody replies in another agent's name/);
+    // Read back as an admin from the audit stream (records are published asynchronously).
+    let found: Record<string, unknown> | undefined;
+    for (let i = 0; i < 200 && !found; i++) {
+      const page = await call('GET', '/admin/audit?limit=50', 'admin');
+      const records = (page.json as unknown as { records: Record<string, any>[] }).records;
+      found = records.find((x) => x.action === 'POST /conversations/:key/replies' && x.principal?.id === 'ana');
+      if (!found) await new Promise((done) => setTimeout(done, 25));
+    }
+    expect(found).toMatchObject({
+      principal: { id: 'ana', role: 'agent', via: 'session' },
+      target: { key: KEY },
+      outcome: 'refused',
+      status: 403,
+      reason: 'forbidden',
+    });
+  });
+
   it('every route answers each caller as the matrix says', async () => {
     const wrong: string[] = [];
     const check = async (route: string, path: string, row: Row) => {
