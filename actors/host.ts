@@ -44,6 +44,11 @@ export interface ActorHostOptions {
    * emitting event's commit through the outbox, so a record reaches them exactly once.
    */
   readonly recordSink?: RecordSink;
+  /**
+   * Told of each batched commit as it starts (its size); the function it returns is called when
+   * the commit settles. For metrics: the host itself never reads the wall clock, its caller may.
+   */
+  readonly commitObserver?: (batchSize: number) => (ok: boolean) => void;
 }
 
 /** Maps one record to the events other actors receive for it (none to skip it). */
@@ -103,6 +108,7 @@ export class ActorHost {
   readonly #scheduler: TimerScheduler;
   readonly #relay: OutboxRelay;
   readonly #recordSink?: RecordSink;
+  readonly #commitObserver?: ActorHostOptions['commitObserver'];
   #batch: BatchItem[] = [];
   #flushScheduled = false;
   #commits: Promise<unknown> = Promise.resolve();
@@ -133,6 +139,7 @@ export class ActorHost {
     );
     this.#relay = new OutboxRelay(this.store, options.bus, options.retryDelay, this.#log);
     this.#recordSink = options.recordSink;
+    this.#commitObserver = options.commitObserver;
   }
 
   /** Registers an actor type; every type must be registered before events for it arrive. */
@@ -568,15 +575,18 @@ export class ActorHost {
     if (this.#batch.length === 0) return;
     const batch = this.#batch;
     this.#batch = [];
+    const observed = this.#commitObserver?.(batch.length);
     const committed = this.store.commit(batch.map((b) => b.write));
     this.#commits = committed.then(
       () => {
+        observed?.(true);
         this.stats.commits++;
         for (const b of batch) b.done();
         if (batch.some((b) => b.write.outbox.length > 0)) this.#relay.kick();
       },
       (err) => {
         // Memory is now ahead of disk: refuse further work; the process must restart.
+        observed?.(false);
         this.#fatal = err;
         this.#log?.fatal({ err }, 'commit failed; the host stops accepting events');
         for (const b of batch) b.fail(err);

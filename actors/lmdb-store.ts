@@ -195,6 +195,11 @@ export class LmdbStore implements ActorStore {
     return this.#outboxCount;
   }
 
+  /** Durable timers stored (pending), read from LMDB's own entry count. */
+  get timerCount(): number {
+    return (this.#timers.getStats() as { entryCount?: number }).entryCount ?? 0;
+  }
+
   /** Removes relayed outbox rows. */
   async deleteOutbox(seqs: readonly number[]): Promise<void> {
     if (seqs.length === 0) return;

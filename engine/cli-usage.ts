@@ -61,6 +61,8 @@ options:
   --nats-password <pw>     the password (visible in the process list: prefer the environment variable)
   --http <port>            webhook HTTP port (default 8090; 0 = a free port)
   --host <address>         address to listen on (default 127.0.0.1)
+  --metrics-port <port>    serve Prometheus GET /metrics on this separate port (none by default; 0 = a free port)
+  --metrics-host <address> the metrics port's address (default 127.0.0.1: keep it off the public webhook address)
   --no-delivery            do not run the outbound delivery workers
   --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info)
   -h, --help               this text
@@ -76,15 +78,23 @@ options:
   --log-level <level>      engine log level (default warn)
   -h, --help               this text
 `,
-  paths: `usage: switchboard paths --machine reply-window --channel <channel> [--json]
-       switchboard paths --machine threading [--window-hours <0-72>] [--json]
-print the simple paths generated from a conversation machine, one per line (or JSON with each step's event)
+  paths: `usage: switchboard paths --list
+       switchboard paths --machine <name> [--config <routing.json>] [--paths shortest|simple] [--json]
+print test paths generated from a machine under a routing configuration (default examples/routing.json), one per
+line as "state ─ event → state …"; delayed events are named with their configured values ("after affinity timeout
+(60 s)"). --json prints [{ initial, steps: [{ label, event, state, afterMs? }] }] for tools.
 
 options:
-  --machine <name>         reply-window or threading (required)
-  --channel <channel>      the channel whose reply-window policy to walk (reply-window)
-  --window-hours <h>       threading window, 0–72 (threading; default 72)
-  --json                   JSON with each step's event
+  --list                   the machines and what each is
+  --machine <name>         interaction, agent, queue, conversation, reply-window, history, contact, identity,
+                           access, report or counter (threading: the conversation)
+  --config <file>          your routing configuration (its queues, agents, flows, timeouts and conversations section)
+  --paths <kind>           shortest: one path to each state (default); simple: maximal paths visiting no state twice
+  --max-depth <n>          longest simple path in steps (default 12)
+  --max-paths <n>          most paths printed (default 200)
+  --channel <channel>      the channel of conversation and reply-window paths (default whatsapp)
+  --window-hours <h>       the conversation's threading window, 0–72 (default from --config, else 72)
+  --json                   JSON with each step's label, event, resulting state and delay
   -h, --help               this text
 `,
   simulate: `usage: switchboard simulate <scenario.json> [--seed <n>] [--json] [--csv <out.csv>]
@@ -112,7 +122,7 @@ commands:
   auth      manage API keys, passwords and token signing keys in the secrets file
   gateway   start a channel gateway
   demo      a single-node engine, a gateway and a scripted customer you can watch
-  paths     model-based test paths generated from the conversation machines
+  paths     model-based test paths of every machine, for your routing configuration
   simulate  a contact-center day in virtual time on the real machines (what-if)
 
 switchboard <command> --help shows a command's options.

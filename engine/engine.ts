@@ -21,6 +21,9 @@ import { Intake } from './intake.js';
 import { waitQuiescent } from './quiescence.js';
 import { routingHolderOf } from './config/routing.js';
 import { REPORT_TYPE, reportSink } from './reports/facts.js';
+import { EngineMetrics } from './metrics.js';
+import type { AgentContext } from '../machines/agent-logic.js';
+import type { QueueContext } from '../machines/queue.machine.js';
 
 export interface EngineOptions {
   /** Data directory: LMDB lives in `<data>/lmdb`, the embedded nats-server in `<data>/nats`. */
@@ -96,6 +99,8 @@ export class Engine {
   readonly log: Logger;
   /** Who may call what: credentials, tokens, audit. */
   readonly auth: Authority;
+  /** Prometheus metrics of this node (`GET /metrics`). */
+  readonly metrics = new EngineMetrics();
   host!: ActorHost;
   nc!: NatsConnection;
   natsUrl!: string;
@@ -167,7 +172,8 @@ export class Engine {
     const routing = routingHolderOf(this.options.actorTypes);
     const reporting = routing && this.options.actorTypes.some((t) => t.name === REPORT_TYPE);
     this.host = new ActorHost({
-      recordSink: reporting ? reportSink(routing.config) : undefined,
+      recordSink: this.metrics.recordSink(reporting ? reportSink(routing.config) : undefined),
+      commitObserver: this.metrics.commitObserver,
       store: this.#store,
       clock: this.clock,
       bus: new JetStreamBus(js),
@@ -178,6 +184,19 @@ export class Engine {
     });
     for (const t of this.options.actorTypes) this.host.register(t);
     this.host.start();
+    const host = this.host;
+    const store = this.#store;
+    this.metrics.attach({
+      stats: host.stats,
+      activeActors: () => host.activeCount,
+      outbox: () => host.outboxSize,
+      pendingEvents: () => host.pendingEvents,
+      timers: () => ({ pending: store.timerCount, overdue: store.dueTimers(this.clock.now(), 10_000).length }),
+      backlog: () => this.backlog(),
+      config: () => routing?.config(),
+      queue: (id) => host.read({ type: 'queue', key: id })?.context as QueueContext | undefined,
+      agent: (id) => host.read({ type: 'agent', key: id })?.context as AgentContext | undefined,
+    });
 
     const partitions = this.options.partitions ?? DEFAULT_PARTITIONS;
     const owned = this.options.ownedPartitions ?? Array.from({ length: partitions }, (_, i) => i);
@@ -186,7 +205,17 @@ export class Engine {
     this.#intake = intake;
     this.#consumers = owned.flatMap((partition) =>
       (['actors', 'inbound'] as const).map(
-        (lane) => new PartitionConsumer({ js, jsm, host: this.host, partition, lane, intake, logger: this.log }),
+        (lane) =>
+          new PartitionConsumer({
+            js,
+            jsm,
+            host: this.host,
+            partition,
+            lane,
+            intake,
+            logger: this.log,
+            onDeadLetter: this.metrics.deadLetter,
+          }),
       ),
     );
     await Promise.all(this.#consumers.map((c) => c.start()));

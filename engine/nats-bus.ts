@@ -143,6 +143,8 @@ export interface PartitionConsumerOptions {
   /** Where pulled messages wait their turn; without one they are delivered at once. */
   readonly intake?: Intake;
   readonly logger?: Logger;
+  /** Told of each message moved to dead letters, with its reason code (metrics). */
+  readonly onDeadLetter?: (code: string) => void;
 }
 
 /** Durable pull consumer of one partition's lane, feeding the host through the intake; acks after commit. */
@@ -280,6 +282,7 @@ export class PartitionConsumer {
   #dead(m: JsMsg, data: Uint8Array, code: string, message: string): void {
     this.#inflight++;
     this.#o.logger?.warn({ code, message, seq: m.seq }, 'envelope moved to dead letters');
+    this.#o.onDeadLetter?.(code);
     const payload = encode({ code, message, partition: this.partition, seq: m.seq, data });
     this.#o.js
       .publish(subjects.dead(this.partition), payload, { msgID: `dead:${this.partition}:${m.seq}` })

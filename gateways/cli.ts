@@ -1,4 +1,7 @@
-/** `switchboard gateway --channels <list> --config <file> --nats <url> [--nats-creds <file>] [--http <port>]`: a channel gateway process. */
+/**
+ * `switchboard gateway --channels <list> --config <file> --nats <url> [--nats-creds <file>] [--http <port>]
+ * [--metrics-port <port>]`: a channel gateway process.
+ */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isChannel, type Channel } from '../protocol/channels.js';
@@ -30,6 +33,8 @@ export async function gatewayCommand(argv: string[]): Promise<void> {
       'nats-password': { type: 'string' },
       http: { type: 'string', default: '8090' },
       host: { type: 'string', default: '127.0.0.1' },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string', default: '127.0.0.1' },
       'no-delivery': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
     },
@@ -44,6 +49,9 @@ export async function gatewayCommand(argv: string[]): Promise<void> {
   const port = Number(values.http);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--http must be a port number 0–65535, got "${values.http}"`);
+  const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535))
+    throw new UsageError(`--metrics-port must be a port number 0–65535, got "${values['metrics-port']}"`);
   const level = values['log-level'];
   if (!LOG_LEVELS.includes(level))
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
@@ -73,6 +81,8 @@ export async function gatewayCommand(argv: string[]): Promise<void> {
     natsCredentials,
     httpPort: port,
     hostname: values.host,
+    metricsPort,
+    metricsHostname: values['metrics-host'],
     deliver: !values['no-delivery'],
     logger,
   });

@@ -15,6 +15,7 @@ import { GatewayHealth, type GatewayReadiness } from './health.js';
 import { explainNatsRefusal, natsAuthOptions, type NatsCredentials } from './nats-credentials.js';
 import { JetStreamPublisher, PublishUnavailableError, type EnvelopePublisher } from './publisher.js';
 import type { RetryPolicy } from './retry.js';
+import { GatewayMetrics } from './metrics.js';
 import { createGatewayApp, type GatewayStats } from './server.js';
 import { openRoutes } from './open/index.js';
 import { webRoutes } from './web/index.js';
@@ -37,6 +38,10 @@ export interface GatewayOptions {
   readonly retry?: RetryPolicy;
   readonly publishBudgetMs?: number;
   readonly logger?: Logger;
+  /** Serve Prometheus metrics on this port (0 = a free one), apart from the public webhook port; none when left out. */
+  readonly metricsPort?: number;
+  /** The metrics listener's address (default 127.0.0.1). */
+  readonly metricsHostname?: string;
 }
 
 /** A started gateway. */
@@ -47,6 +52,10 @@ export interface Gateway {
   readonly nc: NatsConnection;
   readonly stats: GatewayStats;
   readonly workers: readonly DeliveryWorker[];
+  /** The gateway's metrics registry. */
+  readonly metrics: GatewayMetrics;
+  /** The port `GET /metrics` listens on, when `metricsPort` was given. */
+  readonly metricsPort?: number;
   /** Checks NATS and the streams now (what `/readyz` answers). */
   readiness(): Promise<GatewayReadiness>;
   stop(): Promise<void>;
@@ -108,7 +117,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       ? [openRoutes((req) => self!.fetch(req), o.config.bodyLimitBytes, integrations)]
       : []),
   ];
+  const metrics = new GatewayMetrics();
   const { app, stats } = createGatewayApp({
+    metrics,
     adapters,
     integrations,
     publisher,
@@ -123,14 +134,19 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       resolve({ server: s, port: info.port }),
     );
   });
+  const metricsListener =
+    o.metricsPort === undefined ? undefined : await metrics.listen(o.metricsPort, o.metricsHostname);
   const closeHttp = () =>
-    new Promise<void>((done) => {
-      const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 2_000);
-      server.close(() => {
-        clearTimeout(force);
-        done();
-      });
-    });
+    Promise.all([
+      new Promise<void>((done) => {
+        const force = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 2_000);
+        server.close(() => {
+          clearTimeout(force);
+          done();
+        });
+      }),
+      metricsListener?.close(),
+    ]).then(() => undefined);
   const connecting = connect({
     ...auth,
     // A gateway's credential may receive only under this prefix (protocol/subjects.ts).
@@ -214,6 +230,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     nc,
     stats,
     workers,
+    metrics,
+    metricsPort: metricsListener?.port,
     readiness: () => health.check(),
     stop: () =>
       (stopping ??= (async () => {

@@ -12,6 +12,7 @@ import type { InboundEvent } from '../protocol/channels.js';
 import { boundEvent } from './bound.js';
 import { WebhookError, type ChannelAdapter, type Integration, type WebhookRequest } from './channel.js';
 import type { GatewayReadiness } from './health.js';
+import type { GatewayMetrics } from './metrics.js';
 import { PublishUnavailableError, inboundEnvelope, type EnvelopePublisher } from './publisher.js';
 
 /** Default largest webhook body accepted. */
@@ -30,6 +31,8 @@ export interface GatewayAppOptions {
   readonly routes?: readonly Hono[];
   /** What NATS readiness is known (`startGateway` watches its connection); without it /readyz reports ready. */
   readonly health?: { readonly current: GatewayReadiness; check(): Promise<GatewayReadiness> };
+  /** Counts webhooks by channel and status, and times publishes (gateways/metrics.ts). */
+  readonly metrics?: GatewayMetrics;
 }
 
 /** Counters a gateway exposes on /healthz. */
@@ -95,6 +98,14 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
     return c.json({ status: r.ready ? 'ready' : 'not_ready', ...r }, r.ready ? 200 : 503);
   });
   app.get('/openapi.json', (c) => c.json(gatewayOpenApi()));
+  // Every webhook answer is counted, whichever branch gave it (open messaging's API paths hand over to this route).
+  if (o.metrics) {
+    const metrics = o.metrics;
+    app.use('/webhooks/:channel/:integration', async (c, next) => {
+      await next();
+      metrics.webhook(c.req.param('channel'), c.res.status);
+    });
+  }
   for (const sub of o.routes ?? []) app.route('/', sub);
   app.on(['GET', 'POST'], '/webhooks/:channel/:integration', async (c) => {
     // hono's bodyLimit middleware cut throughput by more than half here (bench/RESULTS.md); the
@@ -158,9 +169,14 @@ export function createGatewayApp(o: GatewayAppOptions): { app: Hono; stats: Gate
         `the ${adapter.channel} webhook body could not be read: ${(err as Error)?.message ?? String(err)}`,
       );
     }
+    const publishStart = performance.now();
+    const timed = (result: 'ok' | 'unavailable' | 'error') =>
+      o.metrics?.publish(adapter.channel, result, (performance.now() - publishStart) / 1_000);
     try {
       await o.publisher.publish(events.map(inboundEnvelope));
+      timed('ok');
     } catch (err) {
+      timed(err instanceof PublishUnavailableError ? 'unavailable' : 'error');
       if (!(err instanceof PublishUnavailableError)) {
         // Not NATS: a 503 would make the platform retry for days a message that can never be published.
         o.logger?.error({ err, channel: adapter.channel, integration: integration.id }, 'webhook publish failed');

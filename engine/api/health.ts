@@ -22,6 +22,11 @@ export function healthRoutes(engine: Engine): Hono {
     const status = !r.ready ? 'not_ready' : r.degraded ? 'degraded' : 'ready';
     return c.json({ status, ...r }, r.ready ? 200 : 503);
   });
+  // Prometheus scrapes with a monitor API key (engine/auth/policy.ts); names in docs/metrics.md.
+  app.get('/metrics', async (c) => {
+    const { contentType, body } = await engine.metrics.text();
+    return c.body(body, 200, { 'content-type': contentType });
+  });
   app.get('/admin/clock', (c) => c.json({ now: engine.clock.now(), virtual: !!engine.virtualClock }));
   app.post('/admin/clock/advance', async (c) => {
     const clock = engine.virtualClock;

@@ -25,6 +25,8 @@ export interface Operation {
   /** Success statuses (default 200); `text/event-stream` for live feeds. */
   readonly ok?: readonly number[];
   readonly stream?: boolean;
+  /** The success body's media type when it is neither JSON nor a stream (Prometheus' text format). */
+  readonly text?: string;
   /** Error statuses this operation may answer besides 400/401/403/404 (e.g. 409, 422, 503). */
   readonly errors?: readonly number[];
 }
@@ -63,6 +65,12 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     errors: [409, 503],
   },
   'GET /admin/actors/:type/:key': { tag: 'admin', summary: "An actor's snapshot and pending timers." },
+  'GET /metrics': {
+    tag: 'health',
+    summary:
+      'Prometheus metrics in the text exposition format (docs/metrics.md): events, commits, outbox, timers, JetStream lag, dead letters, offers, queues and agents.',
+    text: 'text/plain; version=0.0.4',
+  },
   'GET /admin/stats': { tag: 'admin', summary: 'Host counters (applied, duplicates, commits), readiness, outbox.' },
   'PUT /admin/routing/config': {
     tag: 'admin',
@@ -274,7 +282,9 @@ export function engineOpenApi(): Record<string, unknown> {
         description: op.stream ? 'A text/event-stream of live events.' : 'Success.',
         content: op.stream
           ? { 'text/event-stream': { schema: { type: 'string' } } }
-          : { 'application/json': { schema: { type: 'object' } } },
+          : op.text
+            ? { [op.text]: { schema: { type: 'string' } } }
+            : { 'application/json': { schema: { type: 'object' } } },
       };
     const errors = new Set([400, 404, 413, ...(op.errors ?? [])]);
     if (rule?.allow !== 'public') {

@@ -1,8 +1,7 @@
 /**
  * Who may call which route: one table for the whole engine. Every route mounted on the engine's
  * app has an entry here (test/engine/auth-matrix.test.ts fails on a route without one); a request
- * matching no entry needs admin, so a forgotten entry fails closed. Routes other modules are
- * adding (reports, metrics, OpenAPI) are listed already.
+ * matching no entry needs admin, so a forgotten entry fails closed.
  */
 import { TrieRouter } from 'hono/router/trie-router';
 import { grants, isPerson, type Principal, type Role, type ServiceRole } from './principal.js';
@@ -120,9 +119,8 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /contacts/:id': { allow: ['supervisor'], agent: ['contact'], audit: true },
   'GET /contacts/:id/history': { allow: ['supervisor'], agent: ['contact'], audit: true },
   'POST /contacts/:id/links': SUPERVISOR,
-  // Declared for modules being built: Prometheus scrapes with a monitor key; reports are supervisors'.
-  'GET /metrics': { allow: ['monitor', 'supervisor'] },
-  'GET /reports/*': SUPERVISOR,
+  // Prometheus scrapes with a monitor API key (engine/metrics.ts); admins may look too.
+  'GET /metrics': { allow: ['monitor', 'admin'] },
   // Reports (engine/api/reports.ts): supervisors and admins.
   'GET /reports/queues': SUPERVISOR,
   'GET /reports/agents': SUPERVISOR,

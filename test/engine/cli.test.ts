@@ -61,7 +61,7 @@ describe('switchboard CLI', () => {
       [['gateway', '--http', '8090'], 'switchboard gateway: --config <file> is required'],
       [['gateway', '--config', config], `switchboard gateway: --config ${config}: integrations.0.channel`],
       [['demo', '--log-level', 'loud'], 'switchboard demo: --log-level must be one of'],
-      [['paths', '--machine', 'nope'], 'switchboard paths: --machine must be reply-window or threading'],
+      [['paths', '--machine', 'nope'], 'switchboard paths: --machine must be one of interaction, agent, queue'],
       [['engine', '--data', tempDir(), '--nats-creds', notASeed], 'switchboard engine: NATS credentials'],
       [
         ['engine', '--data', tempDir(), '--nats-user', 'e', '--nats-password', 'p'],

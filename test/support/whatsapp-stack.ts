@@ -21,6 +21,8 @@ export interface WhatsAppStackOptions {
   /** Join this NATS instead of starting an embedded nats-server in the data dir. */
   readonly natsUrl?: string;
   readonly logger?: Logger;
+  /** Serve the gateway's Prometheus metrics on a free loopback port (`gateway.metricsPort`). */
+  readonly gatewayMetrics?: boolean;
 }
 
 /** Answers of the engine's HTTP API: status and JSON body. */
@@ -79,6 +81,7 @@ export async function whatsappStack(o: WhatsAppStackOptions) {
     httpPort: 0,
     deliver: false,
     logger,
+    ...(o.gatewayMetrics ? { metricsPort: 0 } : {}),
   });
   const base = `http://127.0.0.1:${node.httpPort}`;
   const call: Call = async (method, path, body) => {
@@ -113,6 +116,7 @@ export async function whatsappStack(o: WhatsAppStackOptions) {
   return {
     node,
     engine: node.engine,
+    gateway,
     call,
     customerWrites,
     /** The conversation key of a customer (default number). */
