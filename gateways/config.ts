@@ -111,9 +111,10 @@ export const CHANNEL_SETTINGS = {
   web: {
     secret: 'Any long random string; signs web-messaging session tokens and outbound posts.',
     credentials: {
+      // No .optional() here: `credentials` is .partial(), and a wrapper would hide the description from the docs.
       historyApiKey: secretText(
-        'An engine API key of role gateway (switchboard auth add-key --role gateway), sent when reading history from historyUrl.',
-      ).optional(),
+        'An engine API key of role gateway (switchboard auth add-key --role gateway), sent when reading history from historyUrl; it reads web conversations only.',
+      ),
     },
     options: {
       allowedOrigins: z

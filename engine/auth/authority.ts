@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { addressKey } from '../../gateways/source-address.js';
 import { WindowLimiter } from '../../gateways/window-limiter.js';
 import { AuditLog, MemoryAuditSink, type AuditSink } from './audit.js';
+import { RemoteKeySet } from './jwks.js';
 import { decoyHash, parsePasswordHash, verifyPassword } from './passwords.js';
 import type { CredentialKind, Role } from './principal.js';
 import { apiKeyId, apiKeyMatches, SecretsStore, type SecretsFileInput } from './secrets.js';
@@ -78,6 +79,8 @@ export class Authority {
   readonly #perAddress: WindowLimiter;
   readonly #log?: Logger;
   readonly #verified = new VerifiedTokenCache();
+  /** The identity provider's key sets by JWKS URL, cached in this authority's time. */
+  readonly #keySets = new Map<string, RemoteKeySet>();
   #decoy?: Promise<string>;
   #checking = 0;
 
@@ -114,10 +117,21 @@ export class Authority {
     const now = this.now();
     let t = this.#verified.get(secrets, credential, now);
     if (!t) {
-      t = await verifyToken(secrets, credential, now);
+      t = await verifyToken(secrets, credential, now, (url) => this.#keySet(url));
       this.#verified.set(secrets, credential, t);
     }
     return { id: t.subject, via: t.via, expiresAt: t.expiresAt };
+  }
+
+  #keySet(url: string) {
+    let set = this.#keySets.get(url);
+    if (!set) {
+      // A changed jwksUrl (set-oidc) starts a new set; the old one is dropped.
+      this.#keySets.clear();
+      set = new RemoteKeySet(url, this.now);
+      this.#keySets.set(url, set);
+    }
+    return set.getKey;
   }
 
   /** Issues a session token for a person. */

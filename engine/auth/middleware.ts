@@ -125,9 +125,17 @@ export function authMiddleware(o: AuthMiddlewareOptions): MiddlewareHandler {
     }
     c.set(PRINCIPAL as never, principal as never);
     await next();
-    if (audited(rule, method, principal)) {
-      const status = c.res.status;
+    const status = c.res.status;
+    // A handler's own refusal (a reply in another agent's name) is a refused authorization like the table's.
+    if (status === 401 || status === 403)
+      o.authority.audit.record({
+        ...base(),
+        principal,
+        outcome: 'refused',
+        status,
+        reason: status === 401 ? 'unauthenticated' : 'forbidden',
+      });
+    else if (audited(rule, method, principal))
       o.authority.audit.record({ ...base(), principal, outcome: status < 400 ? 'done' : 'failed', status });
-    }
   };
 }

@@ -4,7 +4,7 @@
  * matching no entry needs admin, so a forgotten entry fails closed.
  */
 import { TrieRouter } from 'hono/router/trie-router';
-import { grants, isPerson, type Principal, type Role } from './principal.js';
+import { grants, isPerson, type Principal, type Role, type ServiceRole } from './principal.js';
 import type { AccessScopes } from './scopes.js';
 
 /** A check on the agent calling, over a path parameter (see AccessScopes). */
@@ -16,6 +16,11 @@ export interface RouteRule {
   readonly allow: 'public' | readonly Role[];
   /** People without an `allow` role may still call when every scope holds for them. */
   readonly agent?: readonly Scope[];
+  /**
+   * Service keys without an `allow` role may still call when the conversation in the path (`:key`)
+   * is of one of these channels: a web gateway reads web sessions' history, never a WhatsApp one.
+   */
+  readonly services?: Readonly<Partial<Record<ServiceRole, { readonly channels: readonly string[] }>>>;
   /** Audit supervisors' and admins' reads too (people's data); their writes and every refusal always are. */
   readonly audit?: boolean;
 }
@@ -101,7 +106,13 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /routing/wrapup-codes': ANY_PERSON,
   // Conversations and contacts (engine/api/conversations.ts).
   'GET /conversations/:key': { allow: ['supervisor'], agent: ['conversation'], audit: true },
-  'GET /conversations/:key/history': { allow: ['supervisor', 'gateway'], agent: ['conversation'], audit: true },
+  // A web gateway's key reads the history of web sessions only (gateways/web/routes.ts builds the key).
+  'GET /conversations/:key/history': {
+    allow: ['supervisor'],
+    agent: ['conversation'],
+    services: { gateway: { channels: ['web'] } },
+    audit: true,
+  },
   // The agent connected to the conversation replies as itself; an admin key replies as the system.
   'POST /conversations/:key/replies': { allow: ['admin'], agent: ['connected'] },
   'POST /conversations/:key/consent': SUPERVISOR,
@@ -185,7 +196,10 @@ export function describeRule(rule: RouteRule): string {
   if (rule.allow === 'public') return 'nothing';
   const roles = rule.allow.length ? `role ${rule.allow.join(' or ')}` : '';
   const scopes = rule.agent?.length ? rule.agent.map((s) => SCOPE_TEXT[s]).join(' and ') : '';
-  return [roles, scopes].filter(Boolean).join(', or ');
+  const services = Object.entries(rule.services ?? {}).map(
+    ([role, s]) => `a ${role} key for ${s.channels.join(' or ')} conversations`,
+  );
+  return [roles, scopes, ...services].filter(Boolean).join(', or ');
 }
 
 /** Whether `principal` may make a request that matched `rule` with `params`. */
@@ -213,6 +227,8 @@ export function decide(
     });
     if (held) return { ok: true };
   }
+  const service = !isPerson(principal) ? rule.services?.[principal.role as ServiceRole] : undefined;
+  if (service?.channels.includes(params.key?.split(':')[0] ?? '')) return { ok: true };
   return {
     ok: false,
     status: 403,

@@ -4,7 +4,7 @@
  * verified against its JWKS (issuer and audience checked).
  */
 import { randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { SecretsFile } from './secrets.js';
 
 /** Issuer and audience of Switchboard's own session tokens. */
@@ -63,15 +63,22 @@ export async function signSessionToken(
   return { token, expiresAt: exp * 1000 };
 }
 
-const jwksCache = new Map<string, JWTVerifyGetKey>();
-function remoteJwks(url: string): JWTVerifyGetKey {
-  let set = jwksCache.get(url);
-  if (!set) {
-    set = createRemoteJWKSet(new URL(url), { timeoutDuration: 5_000 });
-    jwksCache.set(url, set);
-  }
-  return set;
-}
+/**
+ * What an identity provider may sign with: asymmetric algorithms only, so a token can never be
+ * "signed" with the provider's public key used as an HMAC secret.
+ */
+export const OIDC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 
 function refusal(err: unknown): TokenError {
   if (err instanceof TokenError) return err;
@@ -80,13 +87,23 @@ function refusal(err: unknown): TokenError {
     return new TokenError('signature_invalid', 'the token signature does not verify');
   if (err instanceof errors.JWTClaimValidationFailed)
     return new TokenError('claim_invalid', `the token's "${err.claim}" claim is not accepted: ${err.reason}`);
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return new TokenError('signature_invalid', 'the token is signed with an algorithm that is not accepted');
   if (err instanceof errors.JWKSNoMatchingKey)
     return new TokenError('unknown_key', 'the token is signed with a key the identity provider does not publish');
   return new TokenError('malformed', 'the credential is neither an API key nor a valid token');
 }
 
-/** Verifies a bearer token: Switchboard's own (signing keys) or, when configured, the identity provider's. */
-export async function verifyToken(secrets: SecretsFile, token: string, now: number): Promise<VerifiedToken> {
+/**
+ * Verifies a bearer token: Switchboard's own (signing keys) or, when configured, the identity
+ * provider's, whose keys `keySet(jwksUrl)` finds (engine/auth/jwks.ts).
+ */
+export async function verifyToken(
+  secrets: SecretsFile,
+  token: string,
+  now: number,
+  keySet: (jwksUrl: string) => JWTVerifyGetKey,
+): Promise<VerifiedToken> {
   let issuer: string | undefined;
   try {
     issuer = decodeJwt(token).iss;
@@ -110,7 +127,8 @@ export async function verifyToken(secrets: SecretsFile, token: string, now: numb
     }
     const oidc = secrets.oidc;
     if (oidc && issuer === oidc.issuer) {
-      const { payload } = await jwtVerify(token, remoteJwks(oidc.jwksUrl), {
+      const { payload } = await jwtVerify(token, keySet(oidc.jwksUrl), {
+        algorithms: OIDC_ALGORITHMS,
         issuer: oidc.issuer,
         audience: oidc.audience,
         currentDate,

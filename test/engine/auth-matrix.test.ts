@@ -197,6 +197,29 @@ describe('authorization matrix', () => {
     expect(Object.keys(MATRIX).filter((r) => !mounted.includes(r))).toEqual([]);
   });
 
+  // Before the matrix, which ends ana's interaction.
+  it("a handler's own refusal is audited like the table's: ana replying in bob's name", async () => {
+    const body = JSON.stringify({ requestId: 'audit-r1', kind: 'text', text: 'hi', agentId: 'bob' });
+    const r = await call('POST', `/conversations/${encodeURIComponent(KEY)}/replies`, { person: 'ana' }, body);
+    expect(r).toMatchObject({ status: 403, json: { error: { code: 'forbidden' } } });
+    expect(r.json?.error?.message).toMatch(/nobody replies in another agent's name/);
+    // Read back as an admin from the audit stream (records are published asynchronously).
+    let found: Record<string, unknown> | undefined;
+    for (let i = 0; i < 200 && !found; i++) {
+      const page = await call('GET', '/admin/audit?limit=50', 'admin');
+      const records = (page.json as unknown as { records: Record<string, any>[] }).records;
+      found = records.find((x) => x.action === 'POST /conversations/:key/replies' && x.principal?.id === 'ana');
+      if (!found) await new Promise((done) => setTimeout(done, 25));
+    }
+    expect(found).toMatchObject({
+      principal: { id: 'ana', role: 'agent', via: 'session' },
+      target: { key: KEY },
+      outcome: 'refused',
+      status: 403,
+      reason: 'forbidden',
+    });
+  });
+
   it('every route answers each caller as the matrix says', async () => {
     const wrong: string[] = [];
     const check = async (route: string, path: string, row: Row) => {
@@ -220,7 +243,12 @@ describe('authorization matrix', () => {
 
   it('service keys reach only their routes', async () => {
     const asGateway = (m: string, p: string) => call(m, p, 'gateway');
-    expect((await asGateway('GET', `/conversations/${encodeURIComponent(KEY)}/history`)).status).toBe(200);
+    // A web gateway's key reads web sessions' history (none exists here: 404, past authorization), nothing else.
+    const web = await asGateway('GET', `/conversations/${encodeURIComponent('web:site:s0123456789abcdef')}/history`);
+    expect(web).toMatchObject({ status: 404, json: { error: { code: 'conversation_not_found' } } });
+    const other = await asGateway('GET', `/conversations/${encodeURIComponent(KEY)}/history`);
+    expect(other).toMatchObject({ status: 403, json: { error: { code: 'forbidden' } } });
+    expect(other.json?.error?.message).toMatch(/gateway key for web conversations/);
     expect((await asGateway('GET', `/conversations/${encodeURIComponent(KEY)}`)).status).toBe(403);
     expect((await asGateway('GET', '/admin/routing/config')).status).toBe(403);
     expect((await call('GET', '/metrics', 'monitor')).status).toBe(200);

@@ -18,6 +18,7 @@ import {
   writeSecretsFile,
   parseSecrets,
 } from '../../engine/auth/secrets.js';
+import { JWKS_COOLDOWN_MS, JWKS_MAX_AGE_MS } from '../../engine/auth/jwks.js';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../engine/auth/tokens.js';
 import { routingActorTypes } from '../../engine/config/routing.js';
 import type { Engine } from '../../engine/engine.js';
@@ -288,12 +289,20 @@ describe('acting agent and audit', () => {
 });
 
 describe('an identity provider', () => {
-  it("accepts its tokens for configured people (JWKS on loopback) and refuses others' audiences", async () => {
-    const { publicKey, privateKey } = await generateKeyPair('RS256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' };
+  /** A provider on loopback: its JWKS (changeable, fetches counted) and a signer per published key. */
+  async function provider() {
+    const published: Record<string, unknown>[] = [];
+    const keys = new Map<string, CryptoKey>();
+    const state = { fetches: 0, up: true };
     jwks = createServer((_, res) => {
+      state.fetches++;
+      if (!state.up) {
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ keys: [jwk] }));
+      res.end(JSON.stringify({ keys: published }));
     });
     await new Promise<void>((r) => jwks!.listen(0, '127.0.0.1', r));
     const port = (jwks.address() as { port: number }).port;
@@ -303,24 +312,119 @@ describe('an identity provider', () => {
       jwksUrl: `http://127.0.0.1:${port}/jwks`,
       idClaim: 'preferred_username',
     };
-    const { call, bearer } = await setup((now) => testAuthority({ now, secrets: testSecrets({ oidc }) }));
-    const idpToken = (claims: Record<string, unknown>, aud = 'switchboard') =>
+    const addKey = async (kid: string) => {
+      const { publicKey, privateKey } = await generateKeyPair('RS256');
+      keys.set(kid, privateKey);
+      published.push({ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' });
+    };
+    const removeKey = (kid: string) =>
+      published.splice(
+        published.findIndex((k) => k.kid === kid),
+        1,
+      );
+    /** A token of the provider's; `signWith` forges the signature with another key under the same kid. */
+    const token = async (
+      claims: Record<string, unknown>,
+      o: { kid?: string; aud?: string; iss?: string; exp?: number; signWith?: CryptoKey } = {},
+    ) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
-        .setIssuer(oidc.issuer)
-        .setAudience(aud)
+        .setProtectedHeader({ alg: 'RS256', kid: o.kid ?? 'idp-1' })
+        .setIssuer(o.iss ?? oidc.issuer)
+        .setAudience(o.aud ?? oidc.audience)
         .setIssuedAt(START / 1000)
-        .setExpirationTime(START / 1000 + 600)
-        .sign(privateKey);
-    const me = await call('GET', '/auth/me', bearer(await idpToken({ preferred_username: 'sup' })));
+        .setExpirationTime(o.exp ?? START / 1000 + 3 * 3_600)
+        .sign(o.signWith ?? keys.get(o.kid ?? 'idp-1')!);
+    await addKey('idp-1');
+    return { oidc, state, published, addKey, removeKey, token };
+  }
+
+  it("accepts its tokens for configured people (JWKS on loopback) and refuses others' audiences", async () => {
+    const idp = await provider();
+    const { call, bearer } = await setup((now) => testAuthority({ now, secrets: testSecrets({ oidc: idp.oidc }) }));
+    const me = await call('GET', '/auth/me', bearer(await idp.token({ preferred_username: 'sup' })));
     expect(me.json.principal).toEqual({ id: 'sup', role: 'supervisor', via: 'oidc' });
-    expect((await call('GET', '/agents/ana', bearer(await idpToken({ preferred_username: 'ana' })))).status).toBe(200);
-    expect(
-      (await call('GET', '/agents/ana', bearer(await idpToken({ preferred_username: 'ana' }, 'other')))).status,
-    ).toBe(401);
-    expect((await call('GET', '/agents/ana', bearer(await idpToken({ preferred_username: 'stranger' })))).status).toBe(
+    expect((await call('GET', '/agents/ana', bearer(await idp.token({ preferred_username: 'ana' })))).status).toBe(200);
+    const foreign = await call(
+      'GET',
+      '/agents/ana',
+      bearer(await idp.token({ preferred_username: 'ana' }, { aud: 'other' })),
+    );
+    expect(foreign).toMatchObject({ status: 401, json: { error: { code: 'unauthenticated' } } });
+    expect(foreign.json.error.message).toMatch(/"aud"/);
+    expect((await call('GET', '/agents/ana', bearer(await idp.token({ preferred_username: 'stranger' })))).status).toBe(
       401,
     );
-    expect((await call('GET', '/agents/ana', bearer(await idpToken({ sub: 'ana' })))).status).toBe(401);
+    expect((await call('GET', '/agents/ana', bearer(await idp.token({ sub: 'ana' })))).status).toBe(401);
+  });
+
+  it('refuses its expired tokens, forged signatures, other issuers and symmetric algorithms', async () => {
+    const idp = await provider();
+    const { call, bearer } = await setup((now) => testAuthority({ now, secrets: testSecrets({ oidc: idp.oidc }) }));
+    const ana = { preferred_username: 'ana' };
+    const refused = async (token: string, message: RegExp) => {
+      const r = await call('GET', '/agents/ana', bearer(token));
+      expect(r, token).toMatchObject({ status: 401, json: { error: { code: 'unauthenticated' } } });
+      expect(r.json.error.message).toMatch(message);
+    };
+    await refused(await idp.token(ana, { exp: START / 1000 - 1 }), /expired/);
+    const { privateKey: stranger } = await generateKeyPair('RS256');
+    await refused(await idp.token(ana, { signWith: stranger }), /signature/);
+    await refused(await idp.token(ana, { iss: 'https://evil.example' }), /issuer "https:\/\/evil\.example"/);
+    // HS256 (algorithm confusion: the provider's public key used as an HMAC secret) is refused for its algorithm.
+    const hs = await new SignJWT(ana)
+      .setProtectedHeader({ alg: 'HS256', kid: 'idp-1' })
+      .setIssuer(idp.oidc.issuer)
+      .setAudience(idp.oidc.audience)
+      .setExpirationTime(START / 1000 + 600)
+      .sign(new TextEncoder().encode(JSON.stringify(idp.published[0])));
+    await refused(hs, /algorithm/);
+    expect((await call('GET', '/agents/ana', bearer(await idp.token(ana)))).status).toBe(200);
+  });
+
+  it('follows its key rotation: a new key is fetched when first seen, a removed one is refused once the keys are renewed', async () => {
+    const idp = await provider();
+    const { call, bearer, clock } = await setup((now) =>
+      testAuthority({ now, secrets: testSecrets({ oidc: idp.oidc }) }),
+    );
+    const ana = { preferred_username: 'ana' };
+    const status = async (token: string) => (await call('GET', '/agents/ana', bearer(token))).status;
+    const oldToken = await idp.token(ana);
+    expect(await status(oldToken)).toBe(200);
+    expect(idp.state.fetches).toBe(1);
+
+    // The provider starts publishing a second key and signs with it.
+    await idp.addKey('idp-2');
+    const newToken = await idp.token(ana, { kid: 'idp-2' });
+    // Within JWKS_COOLDOWN_MS of the last fetch an unknown key is not fetched again (token spam cannot hammer the provider).
+    expect(await status(newToken)).toBe(401);
+    expect(idp.state.fetches).toBe(1);
+    clock.t += JWKS_COOLDOWN_MS;
+    expect(await status(newToken)).toBe(200);
+    expect(idp.state.fetches).toBe(2);
+    // During the rotation both keys verify.
+    expect(await status(oldToken)).toBe(200);
+    expect(idp.state.fetches).toBe(2);
+
+    // The old key withdrawn: refused once the cached set is renewed (JWKS_MAX_AGE_MS).
+    idp.removeKey('idp-1');
+    clock.t += JWKS_MAX_AGE_MS;
+    const after = await call('GET', '/agents/ana', bearer(oldToken));
+    expect(after.status).toBe(401);
+    expect(after.json.error.message).toMatch(/key/);
+    expect(idp.state.fetches).toBe(3);
+    expect(await status(newToken)).toBe(200);
+
+    // A provider that cannot be reached is named in the refusal; nothing is accepted from a set that could not be renewed.
+    idp.state.up = false;
+    clock.t += JWKS_MAX_AGE_MS;
+    const down = await call('GET', '/agents/ana', bearer(newToken));
+    expect(down.status).toBe(401);
+    expect(down.json.error.message).toMatch(
+      /keys could not be fetched from http:\/\/127\.0\.0\.1:\d+\/jwks \(it answered 503\)/,
+    );
+    idp.state.up = true;
+    expect(await status(newToken)).toBe(401);
+    clock.t += JWKS_COOLDOWN_MS;
+    expect(await status(newToken)).toBe(200);
   });
 });
