@@ -32,7 +32,12 @@ export interface EventWrite {
   readonly ref: ActorRef;
   readonly eventId: string;
   readonly at: number;
-  readonly snapshot: Uint8Array;
+  /**
+   * The actor's snapshot after this event; left out when it did not change or when a later event
+   * of the same actor in the same commit writes it (the host encodes each actor's snapshot once
+   * per commit).
+   */
+  readonly snapshot?: Uint8Array;
   readonly timerSets: readonly TimerSet[];
   readonly timerDeletes: readonly { readonly id: string; readonly dueAt: number }[];
   readonly outbox: readonly OutboxEntry[];
@@ -135,7 +140,7 @@ export class LmdbStore implements ActorStore {
     return this.#root.transaction(() => {
       if (clockAt !== undefined) void this.#meta.put(CLOCK_KEY, clockAt);
       for (const w of writes) {
-        void this.#snapshots.put([w.ref.type, w.ref.key], Buffer.from(w.snapshot));
+        if (w.snapshot) void this.#snapshots.put([w.ref.type, w.ref.key], Buffer.from(w.snapshot));
         for (const d of w.timerDeletes) {
           void this.#timers.remove([d.dueAt, w.ref.type, w.ref.key, d.id]);
           void this.#timerIndex.remove([w.ref.type, w.ref.key, d.id]);

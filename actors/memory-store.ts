@@ -51,7 +51,7 @@ export class MemoryStore implements ActorStore {
   commit(writes: readonly EventWrite[]): Promise<boolean> {
     for (const w of writes) {
       const k = refKey(w.ref.type, w.ref.key);
-      this.#snapshots.set(k, w.snapshot);
+      if (w.snapshot) this.#snapshots.set(k, w.snapshot);
       let index = this.#timerIndex.get(k);
       for (const d of w.timerDeletes) {
         const probe = { dueAt: d.dueAt, type: w.ref.type, key: w.ref.key, id: d.id, event: new Uint8Array() };

@@ -176,7 +176,7 @@ export class Engine {
       commitObserver: this.metrics.commitObserver,
       store: this.#store,
       clock: this.clock,
-      bus: new JetStreamBus(js),
+      bus: new JetStreamBus(this.nc),
       logger: this.log,
       partitions: this.options.partitions ?? DEFAULT_PARTITIONS,
       maxActive: this.options.maxActive,

@@ -26,6 +26,7 @@ import type { Bus } from '../actors/types.js';
 import type { Envelope } from '../protocol/actor.js';
 import { gatewayEnvelopeProblem } from '../protocol/channels.js';
 import type { Intake, IntakeLane } from './intake.js';
+import { JetStreamPublisher } from './jetstream-publisher.js';
 import { STREAMS, subjects } from '../protocol/subjects.js';
 import { decode, encode } from '../protocol/wire.js';
 
@@ -105,11 +106,11 @@ function isNotFound(err: unknown): boolean {
   return e?.api_error?.err_code === 10059 || /not found/i.test(String((err as Error)?.message));
 }
 
-/** Publishes with a dedupe id, retrying the same id while the stream has no leader. */
+/** Publishes with a dedupe id (pipelined: jetstream-publisher.ts), retrying the same id while the stream has no leader. */
 export class JetStreamBus implements Bus {
-  readonly #js: JetStreamClient;
-  constructor(js: JetStreamClient) {
-    this.#js = js;
+  readonly #publisher: JetStreamPublisher;
+  constructor(nc: NatsConnection) {
+    this.#publisher = new JetStreamPublisher(nc);
   }
 
   async publish(subject: string, data: Uint8Array, msgId: string): Promise<void> {
@@ -117,7 +118,7 @@ export class JetStreamBus implements Bus {
     let wait = 100;
     for (;;) {
       try {
-        await this.#js.publish(subject, data, { msgID: msgId, timeout: 5_000 });
+        await this.#publisher.publish(subject, data, msgId, 5_000);
         return;
       } catch (err) {
         if (Date.now() + wait > deadline) throw err;

@@ -5,6 +5,7 @@ import { agentRoutes } from './api/agents.js';
 import { routingAdminRoutes } from './api/admin.js';
 import { workspaceRoutes } from './api/workspace.js';
 import { reportRoutes } from './api/reports.js';
+import { outboundRoutes } from './api/outbound.js';
 
 export const builtinRouteModules: RouteModule[] = [
   conversationRoutes,
@@ -12,4 +13,5 @@ export const builtinRouteModules: RouteModule[] = [
   routingAdminRoutes,
   workspaceRoutes,
   reportRoutes,
+  outboundRoutes,
 ];

@@ -18,6 +18,20 @@ const META_VERIFY =
   'Verify token: the string you type in the Meta app dashboard (Webhooks → Verify token); answers the hub.challenge handshake.';
 const META_SECRET = 'App secret (Meta app dashboard → App settings → Basic); signs X-Hub-Signature-256.';
 
+/** Consent keywords (whole message, case-insensitive) on channels whose platform has none of its own. */
+const CONSENT_KEYWORDS = {
+  optOutKeywords: z
+    .array(z.string().min(1).max(32))
+    .describe(
+      'Messages that opt the customer out of business-initiated messages (e.g. ["STOP"]); they arrive as contact.opted_out, not as a message.',
+    )
+    .optional(),
+  optInKeywords: z
+    .array(z.string().min(1).max(32))
+    .describe('Messages that opt the customer back in (e.g. ["START"]); they arrive as contact.opted_in.')
+    .optional(),
+};
+
 /** What each channel's integration takes: the meaning of `secret`, its credentials and its options. */
 export const CHANNEL_SETTINGS = {
   whatsapp: {
@@ -27,7 +41,7 @@ export const CHANNEL_SETTINGS = {
       phoneNumberId: secretText('Phone number ID (WhatsApp Manager → API setup); outbound messages are sent from it.'),
       accessToken: secretText('System user access token with whatsapp_business_messaging (Business settings).'),
     },
-    options: {},
+    options: { ...CONSENT_KEYWORDS },
   },
   messenger: {
     secret: META_SECRET,
@@ -36,7 +50,7 @@ export const CHANNEL_SETTINGS = {
       pageId: secretText('Facebook Page ID (Page → About → Page transparency).'),
       accessToken: secretText('Page access token with pages_messaging (Messenger settings → Access tokens).'),
     },
-    options: {},
+    options: { ...CONSENT_KEYWORDS },
   },
   instagram: {
     secret: META_SECRET,
@@ -45,7 +59,7 @@ export const CHANNEL_SETTINGS = {
       accountId: secretText('Instagram professional account ID (Instagram settings of the Meta app).'),
       accessToken: secretText('Page access token of the linked Page with instagram_manage_messages.'),
     },
-    options: {},
+    options: { ...CONSENT_KEYWORDS },
   },
   x: {
     secret:
@@ -53,7 +67,7 @@ export const CHANNEL_SETTINGS = {
     credentials: {
       accessToken: secretText('OAuth 2.0 user access token of the support account with dm.write (developer portal).'),
     },
-    options: {},
+    options: { ...CONSENT_KEYWORDS },
   },
   line: {
     secret: 'Channel secret (LINE Developers console → Basic settings); verifies x-line-signature.',

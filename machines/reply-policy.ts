@@ -65,6 +65,11 @@ export interface ReplyRequested {
   readonly tag?: string;
   /** Public posts: reply on the post (default) or move to a private message. */
   readonly visibility?: 'public' | 'private';
+  /**
+   * A business-initiated message (POST /outbound/messages), not an answer to the customer: outside the
+   * free-form window it needs what the channel needs to start a conversation (WhatsApp: template + opt-in).
+   */
+  readonly proactive?: boolean;
   readonly dryRun?: boolean;
   readonly at?: number;
 }
@@ -222,9 +227,18 @@ export function decideReply(phase: WindowPhase, ctx: ReplyContext, req: ReplyReq
   if (template && !policy.templatesOutsideWindow)
     return refuse('template_not_supported', `${policy.channel} has no template messages; send text or media`);
   let usesExtra = false;
-  if (phase === 'none') {
+  // A proactive message after the window is business-initiated like a first one: no "+1", no tags.
+  const businessInitiated =
+    phase === 'none' ||
+    (req.proactive === true && policy.businessInitiated !== 'allowed' && (phase === 'grace' || phase === 'closed'));
+  if (businessInitiated) {
     if (policy.businessInitiated === 'never')
-      return refuse('customer_must_start', `on ${policy.channel} only the customer can start a conversation`);
+      return phase === 'none'
+        ? refuse('customer_must_start', `on ${policy.channel} only the customer can start a conversation`)
+        : refuse(
+            'reply_window_closed',
+            `${policy.channel} allows business-initiated messages only within ${hours(w.openMs)} of the customer's last message`,
+          );
     if (policy.businessInitiated === 'template_with_opt_in') {
       if (!template)
         return refuse(

@@ -15,6 +15,7 @@ import { ConsentBody, LinkBody, Paging, ReplyBody } from './conversations.js';
 import { AdvanceBody } from './health.js';
 import { TimelineQuery, TypingBody } from './workspace.js';
 import { BoardQuery, ReportQuerySchema } from './reports.js';
+import { OutboundBatchBody, OutboundBody } from './outbound.js';
 
 /** One operation: what it does, its body or query, and the statuses it answers besides the error ones. */
 export interface Operation {
@@ -222,6 +223,20 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Links a conversation, or a verified phone or email, to the contact.',
     body: LinkBody,
     errors: REFUSALS,
+  },
+  'POST /outbound/messages': {
+    tag: 'outbound',
+    summary:
+      "Sends a business-initiated message to one recipient (a conversation, a contact, or a channel address), checked by the channel's policy: template_required, opt_in_required, opted_out, unknown_contact … (422), duplicate_request (409). 200 on a dry run.",
+    body: OutboundBody,
+    ok: [200, 201],
+    errors: REFUSALS,
+  },
+  'POST /outbound/messages/batch': {
+    tag: 'outbound',
+    summary:
+      "Sends one business-initiated message to up to 1,000 recipients; every recipient is answered once, in order, with accepted, refused (and its reason code) or duplicate. Accepted messages are queued and go out at the integration's rate.",
+    body: OutboundBatchBody,
   },
 };
 

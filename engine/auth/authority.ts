@@ -13,6 +13,7 @@ import { decoyHash, parsePasswordHash, verifyPassword } from './passwords.js';
 import type { CredentialKind, Role } from './principal.js';
 import { apiKeyId, apiKeyMatches, SecretsStore, type SecretsFileInput } from './secrets.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, signSessionToken, TokenError, verifyToken } from './tokens.js';
+import { VerifiedTokenCache } from './token-cache.js';
 
 /** A fixed-window limit. */
 export interface RateLimit {
@@ -76,6 +77,7 @@ export class Authority {
   readonly #perAccount: WindowLimiter;
   readonly #perAddress: WindowLimiter;
   readonly #log?: Logger;
+  readonly #verified = new VerifiedTokenCache();
   #decoy?: Promise<string>;
   #checking = 0;
 
@@ -108,7 +110,13 @@ export class Authority {
         throw new TokenError('signature_invalid', 'this API key is not (or no longer) valid');
       return { id: entry.id, via: 'api_key', role: entry.role };
     }
-    const t = await verifyToken(this.secrets.current(), credential, this.now());
+    const secrets = this.secrets.current();
+    const now = this.now();
+    let t = this.#verified.get(secrets, credential, now);
+    if (!t) {
+      t = await verifyToken(secrets, credential, now);
+      this.#verified.set(secrets, credential, t);
+    }
     return { id: t.subject, via: t.via, expiresAt: t.expiresAt };
   }
 

@@ -110,6 +110,9 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /contacts/:id/links': SUPERVISOR,
   // Prometheus scrapes with a monitor API key (engine/metrics.ts); admins may look too.
   'GET /metrics': { allow: ['monitor', 'admin'] },
+  // Proactive messages (engine/api/outbound.ts): supervisors, and campaign systems with a supervisor or admin API key.
+  'POST /outbound/messages': SUPERVISOR,
+  'POST /outbound/messages/batch': SUPERVISOR,
   // Reports (engine/api/reports.ts): supervisors and admins.
   'GET /reports/queues': SUPERVISOR,
   'GET /reports/agents': SUPERVISOR,

@@ -39,6 +39,34 @@ describe('ActorHost', () => {
     await again.store.close();
   });
 
+  it("writes an actor's snapshot once per commit, the one after its last event there", async () => {
+    const clock = new ManualClock();
+    const { host, store } = makeHost(join(root, 'once'), clock);
+    const writes: { key: string; events: number; snapshots: number }[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = (ws) => {
+      for (const key of new Set(ws.map((w) => w.ref.key)))
+        writes.push({
+          key,
+          events: ws.filter((w) => w.ref.key === key).length,
+          snapshots: ws.filter((w) => w.ref.key === key && w.snapshot).length,
+        });
+      return commit(ws);
+    };
+    const send = (key: string, i: number) =>
+      host.deliver({ id: `${key}-${i}`, to: { type: 'counter', key }, event: { type: 'count.incremented' } });
+    await Promise.all([...Array.from({ length: 20 }, (_, i) => send('x', i)), send('y', 0), send('x', 20)]);
+    expect(writes.some((w) => w.events > 1)).toBe(true);
+    expect(writes.every((w) => w.snapshots === 1)).toBe(true);
+    await host.stop();
+    await store.close();
+    const again = makeHost(join(root, 'once'), clock);
+    expect(again.host.read({ type: 'counter', key: 'x' })?.context.count).toBe(21);
+    expect(again.host.read({ type: 'counter', key: 'y' })?.context.count).toBe(1);
+    await again.host.stop();
+    await again.store.close();
+  });
+
   it('applies a redelivered event id once', async () => {
     const clock = new ManualClock();
     const { host, store, bus } = makeHost(join(root, 'b'), clock);

@@ -84,6 +84,9 @@ const MATRIX: Record<string, Row> = {
   'GET /contacts/:id': SELF_OR_SUPERVISOR,
   'GET /contacts/:id/history': SELF_OR_SUPERVISOR,
   'POST /contacts/:id/links': SUPERVISOR_UP,
+  // Business-initiated messages: never an agent on its own.
+  'POST /outbound/messages': SUPERVISOR_UP,
+  'POST /outbound/messages/batch': SUPERVISOR_UP,
   // Last: these end the state the rows above read.
   'POST /agents/:agentId/interactions/:interactionId/end': SELF_ONLY,
   'POST /agents/:agentId/logout': SELF_OR_SUPERVISOR,

@@ -106,6 +106,17 @@ describe('session tokens', () => {
     expect((await call('GET', '/agents/zed', bearer(await tokenFor('zed', { now: START })))).status).toBe(401);
   });
 
+  it('a token verified once (and remembered) is still refused once it expires', async () => {
+    const { auth, call, bearer, clock } = await setup();
+    const { token, expiresAt } = await auth.issue('ana');
+    expect((await call('GET', '/agents/ana', bearer(token))).status).toBe(200);
+    expect((await call('GET', '/agents/ana', bearer(token))).status).toBe(200);
+    clock.t = expiresAt;
+    const late = await call('GET', '/agents/ana', bearer(token));
+    expect(late).toMatchObject({ status: 401, json: { error: { code: 'unauthenticated' } } });
+    expect(late.json.error.message).toMatch(/expired/);
+  });
+
   it('rotates signing keys without downtime: old tokens verify until their key is removed', async () => {
     const file = join(tempDir(), 'secrets.json');
     writeSecretsFile(file, parseSecrets(testSecrets()));

@@ -35,7 +35,7 @@ describe("the agent's live feed", () => {
   it('shows each offer and each message once even when the outbox relays its update again', async () => {
     const stack = await whatsappStack({ dataDir: tempDir(), virtualClock: false, natsUrl: nats.server.url });
     const { engine, call } = stack;
-    const bus = new RepeatingBus(new JetStreamBus(engine.nc.jetstream()));
+    const bus = new RepeatingBus(new JetStreamBus(engine.nc));
     engine.host.attachBus(bus);
     const base = `http://127.0.0.1:${stack.node.httpPort}`;
     expect((await call('PUT', '/admin/routing/config', routing)).status).toBe(200);

@@ -1,7 +1,7 @@
 /**
  * A single-node engine (its own embedded nats-server, or a given NATS) with a WhatsApp gateway in
  * front of it, driven as users drive it: a customer posting signed webhooks, agents and operators
- * calling the engine's HTTP API. The gateway does not deliver outbound messages.
+ * calling the engine's HTTP API. The gateway delivers outbound messages only when given a fake Graph API (`deliverTo`).
  */
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -23,6 +23,11 @@ export interface WhatsAppStackOptions {
   readonly logger?: Logger;
   /** Serve the gateway's Prometheus metrics on a free loopback port (`gateway.metricsPort`). */
   readonly gatewayMetrics?: boolean;
+  /** Deliver outbound messages to this base URL (a fake Graph API), at `ratePerSecond` when given. */
+  readonly deliverTo?: string;
+  readonly ratePerSecond?: number;
+  /** The integration's `options` (e.g. optOutKeywords / optInKeywords). */
+  readonly integrationOptions?: Record<string, unknown>;
 }
 
 /** Answers of the engine's HTTP API: status and JSON body. */
@@ -74,12 +79,28 @@ export async function whatsappStack(o: WhatsAppStackOptions) {
     auth: testAuthority(),
   });
   const gateway = await startGateway({
-    config: parseGatewayConfig({ integrations: [{ id: 'wa1', channel: 'whatsapp', secret: SECRET }] }),
+    config: parseGatewayConfig({
+      integrations: [
+        {
+          id: 'wa1',
+          channel: 'whatsapp',
+          secret: SECRET,
+          ...(o.integrationOptions ? { options: o.integrationOptions } : {}),
+          ...(o.deliverTo
+            ? {
+                sendBaseUrl: o.deliverTo,
+                credentials: { phoneNumberId: 'PN1', accessToken: 'wa-token' },
+                ...(o.ratePerSecond ? { ratePerSecond: o.ratePerSecond } : {}),
+              }
+            : {}),
+        },
+      ],
+    }),
     natsUrl: node.engine.natsUrl,
     // The embedded nats-server admits a gateway only with its credential (none when joining o.natsUrl).
     natsCredentials: embeddedGatewayCredentials(node.engine),
     httpPort: 0,
-    deliver: false,
+    deliver: o.deliverTo !== undefined,
     logger,
     ...(o.gatewayMetrics ? { metricsPort: 0 } : {}),
   });

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { Authority } from '../../engine/auth/authority.js';
 import { createLogger } from '../../engine/logger.js';
@@ -86,8 +86,8 @@ export interface World {
   gatewayUrl: string;
   provider: Awaited<ReturnType<typeof startFakeProvider>>;
   browser: Browser;
-  /** A new browser context (its own storage) with a page. */
-  page(): Promise<{ context: BrowserContext; page: Page }>;
+  /** A new browser context (its own storage) with a page; `options` adds to the defaults (viewport, base URL). */
+  page(options?: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page }>;
   /** An API call, with the admin key, or as the person `as` (a session token). */
   call(
     method: string,
@@ -178,8 +178,12 @@ export function useWorld(start?: number): World {
     await w.node?.stop();
     await w.provider?.close();
   });
-  w.page = async () => {
-    const context = await w.browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: w.engineUrl });
+  w.page = async (options = {}) => {
+    const context = await w.browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      baseURL: w.engineUrl,
+      ...options,
+    });
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();
     page.on('pageerror', (err) => {
@@ -260,10 +264,10 @@ export function useWorld(start?: number): World {
  * Saves a screenshot under test-output/web/. The README's pictures are copied to docs/img/ only
  * when UPDATE_SCREENSHOTS=1, so an ordinary test run leaves the working tree clean.
  */
-export async function screenshot(page: Page, name: string, readme?: string): Promise<string> {
+export async function screenshot(page: Page, name: string, readme?: string, fullPage = false): Promise<string> {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   const file = join(OUTPUT_DIR, `${name}.png`);
-  await page.screenshot({ path: file });
+  await page.screenshot({ path: file, fullPage });
   if (readme && process.env.UPDATE_SCREENSHOTS === '1') {
     mkdirSync(join(process.cwd(), 'docs', 'img'), { recursive: true });
     copyFileSync(file, join(process.cwd(), 'docs', 'img', readme));
@@ -286,6 +290,21 @@ export async function axeViolations(page: Page): Promise<{ id: string; impact: s
       node: v.nodes[0]?.html ?? '',
     }));
   });
+}
+
+/** Polls `pred` until it gives a value (every 25 ms, failing after `ms`). */
+export async function until<T>(
+  what: string,
+  pred: () => T | undefined | Promise<T | undefined>,
+  ms = 10_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 /** Signs in on a page with the person's id and password. */

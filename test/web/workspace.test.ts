@@ -6,21 +6,11 @@
  * wrap-up with a mandatory code, a transfer to another agent.
  */
 import { describe, expect, it } from 'vitest';
-import { axeViolations, HOUR, passwordOf, samplePng, screenshot, signInAs, useWorld } from './harness.js';
+import { axeViolations, HOUR, passwordOf, samplePng, screenshot, signInAs, until, useWorld } from './harness.js';
 
 // A fixed start, so the screenshots show the same dates on every run.
 const w = useWorld(Date.UTC(2026, 2, 2, 9, 0));
 const SAM = '15551230001';
-
-async function until<T>(what: string, pred: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('agent workspace', () => {
   it('signs in, alerts an offer, accepts it, shows the earlier interaction, and a reply turns delivered', async () => {
