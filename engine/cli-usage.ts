@@ -89,7 +89,8 @@ options:
   --machine <name>         interaction, agent, queue, conversation, reply-window, history, contact, identity,
                            access, report or counter (threading: the conversation)
   --config <file>          your routing configuration (its queues, agents, flows, timeouts and conversations section)
-  --paths <kind>           shortest: one path to each state (default); simple: maximal paths visiting no state twice
+  --paths <kind>           shortest: one path to each state (default); simple: maximal paths visiting no state twice;
+                           transitions: the shortest path to each state, then each event tried there
   --max-depth <n>          longest simple path in steps (default 12)
   --max-paths <n>          most paths printed (default 200)
   --channel <channel>      the channel of conversation and reply-window paths (default whatsapp)

@@ -38,7 +38,8 @@ export async function pathsCommand(argv: string[]): Promise<void> {
   const names = [...MACHINE_NAMES, 'threading'];
   if (!values.machine || !names.includes(values.machine))
     fail(`--machine must be one of ${MACHINE_NAMES.join(', ')} (--list describes them)`);
-  if (values.paths !== 'shortest' && values.paths !== 'simple') fail('--paths must be shortest or simple');
+  if (values.paths !== 'shortest' && values.paths !== 'simple' && values.paths !== 'transitions')
+    fail('--paths must be shortest, simple or transitions');
   const int = (flag: 'max-depth' | 'max-paths') => {
     const n = Number(values[flag]);
     if (!Number.isInteger(n) || n < 1 || n > 10_000)
@@ -68,7 +69,7 @@ export async function pathsCommand(argv: string[]): Promise<void> {
   }
   const { modelPaths } = await import('./paths-traverse.js');
   const model = machineModel(values.machine!, { routing: routing!, channel, threadingWindowMs })!;
-  const paths = modelPaths(model, values.paths as 'shortest' | 'simple', { maxDepth, maxPaths });
+  const paths = modelPaths(model, values.paths as 'shortest' | 'simple' | 'transitions', { maxDepth, maxPaths });
   if (values.json) {
     const out = paths.map((p) => ({
       initial: p.initial,

@@ -68,6 +68,8 @@ export interface PathStep {
   /** For a delayed event: the virtual time it fires at, and how long it had been armed. */
   readonly dueAt?: number;
   readonly delayMs?: number;
+  /** The timer's id; `peer:` ones are run by another actor, which sends the event. */
+  readonly timerId?: string;
   readonly state: string;
   /** The model's snapshot after the step (not printed; drivers compare against it). */
   readonly snapshot: TimedSnapshot;
@@ -79,7 +81,8 @@ export interface ModelPath {
   readonly steps: readonly PathStep[];
 }
 
-export type PathKind = 'shortest' | 'simple';
+/** `transitions`: the shortest path to each state, extended by each event tried there (every edge, refusals included). */
+export type PathKind = 'shortest' | 'simple' | 'transitions';
 
 /** How far a traversal may go. */
 export interface PathBounds {
@@ -158,9 +161,13 @@ export function timedLogic(model: MachineModel, start = MODEL_START_MS) {
     },
     transition: (s: TimedSnapshot, event: EventObject): TimedSnapshot => {
       if (event.type !== TIME_PASSES) return applyAt(model, s, event, s.now);
+      // Every timer due at that moment fires, as a clock moved to it fires them all (in the order armed).
       const t = nextTimer(s);
       if (!t) return s;
-      return applyAt(model, s, t.event, t.dueAt, t.id);
+      let next = s;
+      for (const due of s.timers.filter((x) => x.dueAt === t.dueAt))
+        if (next.timers.some((x) => x.id === due.id)) next = applyAt(model, next, due.event, due.dueAt, due.id);
+      return next;
     },
   };
 }
@@ -235,6 +242,7 @@ function concretize(
         event: t.event,
         dueAt: t.dueAt,
         delayMs: t.delayMs,
+        timerId: t.id,
         state: model.stateOf(next.machine),
         snapshot: next,
       });
@@ -255,10 +263,11 @@ export function modelPaths(model: MachineModel, kind: PathKind, bounds: PathBoun
   const serial = (s: TimedSnapshot) => timedSerial(model, s);
   const edges = (at: string) => Object.entries(adj[at]?.transitions ?? {});
   const found: string[][] = [];
-  if (kind === 'shortest') {
+  if (kind === 'shortest' || kind === 'transitions') {
     const seen = new Set([root]);
     let frontier: { at: string; labels: string[] }[] = [{ at: root, labels: [] }];
-    while (frontier.length > 0 && found.length < maxPaths) {
+    const reached: { at: string; labels: string[] }[] = [{ at: root, labels: [] }];
+    while (frontier.length > 0 && (kind === 'transitions' || found.length < maxPaths)) {
       const next: typeof frontier = [];
       for (const { at, labels } of frontier) {
         for (const [label, t] of edges(at)) {
@@ -269,7 +278,12 @@ export function modelPaths(model: MachineModel, kind: PathKind, bounds: PathBoun
           next.push({ at: to, labels: [...labels, label] });
         }
       }
+      reached.push(...next);
       frontier = next;
+    }
+    if (kind === 'transitions') {
+      found.length = 0;
+      for (const { at, labels } of reached) for (const [label] of edges(at)) found.push([...labels, label]);
     }
   } else {
     const maxDepth = bounds.maxDepth ?? 12;

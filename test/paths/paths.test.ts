@@ -111,7 +111,7 @@ describe('paths of every machine', () => {
     expect(text.stdout).toContain('none ─ customer writes → open');
     const bad = run('--machine', 'agent', '--paths', 'longest');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('--paths must be shortest or simple');
+    expect(bad.stderr).toContain('--paths must be shortest, simple or transitions');
     const missing = run('--machine', 'agent', '--config', join(tempDir('sb-paths-'), 'none.json'));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('cannot read the file');
