@@ -16,7 +16,7 @@ import { routingHolderOf, type RoutingConfigHolder } from '../config/routing.js'
 import type { Engine } from '../engine.js';
 import { liveStream } from '../live.js';
 import { conversationRoutes } from './conversations.js';
-import { ApiError } from './errors.js';
+import { ApiError, parseBody } from './errors.js';
 import { RichMessageSchema } from './rich-schema.js';
 import { agentFeedFollow } from './workspace.js';
 
@@ -80,22 +80,6 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   text_required: 422,
   rich_required: 422,
 };
-
-async function body<T>(c: Context, schema: z.ZodType<T>, opts: { emptyIsObject?: boolean } = {}): Promise<T> {
-  const text = opts.emptyIsObject ? await c.req.text() : undefined;
-  const raw =
-    text !== undefined && text.trim() === ''
-      ? {}
-      : await c.req.json().catch(() => {
-          throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
-        });
-  const r = schema.safeParse(raw ?? {});
-  if (!r.success) {
-    const first = r.error.issues[0]!;
-    throw new ApiError(400, 'invalid_body', `${first.path.join('.') || 'body'}: ${first.message}`, r.error.issues);
-  }
-  return r.data;
-}
 
 /** Turns an actor's answer into JSON: 200 with data, or the refusal with its code. */
 export function answer(c: Context, r: DeliverResult, refusalStatus: ContentfulStatusCode = 409): Response {
@@ -174,7 +158,7 @@ export function agentRoutes(engine: Engine): Hono {
   );
   app.post('/agents/:agentId/presence', async (c) => {
     const id = agentId(c);
-    const b = await body(c, PresenceBody);
+    const b = await parseBody(c, PresenceBody);
     return answer(c, await toAgent(c, id, { type: 'agent.presence_changed', ...b }));
   });
   app.get('/agents/:agentId', (c) => {
@@ -234,13 +218,13 @@ export function agentRoutes(engine: Engine): Hono {
     const id = agentId(c);
     const interactionId = c.req.param('interactionId');
     // No body, `{}`, `{"code": ""}` and `{"code": null}` all mean "no code".
-    const b = await body(c, WrapupBody, { emptyIsObject: true });
+    const b = await parseBody(c, WrapupBody, { emptyIsObject: true });
     if (!b.code) throw wrapupCodeRequired(id, interactionId);
     return answer(c, await toAgent(c, id, { type: 'agent.wrapup_submitted', interactionId, code: b.code }));
   });
   app.post('/agents/:agentId/interactions/:interactionId/transfer', async (c) => {
     const id = agentId(c);
-    const b = await body(c, TransferBody);
+    const b = await parseBody(c, TransferBody);
     return answer(
       c,
       await toAgent(c, id, {
@@ -253,7 +237,7 @@ export function agentRoutes(engine: Engine): Hono {
   app.post('/agents/:agentId/interactions/:interactionId/messages', async (c) => {
     const id = agentId(c);
     const interactionId = c.req.param('interactionId');
-    const b = await body(c, SendBody);
+    const b = await parseBody(c, SendBody);
     const it = connected(id, interactionId);
     let text = b.text;
     let kind = b.kind;

@@ -3,7 +3,7 @@
  * by the channel's policy; refusals carry the reason code), record consent, read contacts and
  * their cross-channel history, and link identities explicitly.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { DeliverResult } from '../../actors/types.js';
 import type { ActorEvent, ActorRef } from '../../protocol/actor.js';
@@ -11,40 +11,18 @@ import { parseConversationKey } from '../../machines/conversation-ids.js';
 import type { Engine } from '../engine.js';
 import { principalOf } from '../auth/middleware.js';
 import { isPerson } from '../auth/principal.js';
-import { ApiError } from './errors.js';
-import { RichMessageSchema } from './rich-schema.js';
+import { ApiError, parseBody } from './errors.js';
+import { messageFields, RequestId } from './message-schema.js';
 import { conversationConfigOf, phoneRegion } from '../config/conversation.js';
 import { normalizePhone } from '../phone.js';
 import { contactHistory, conversationHistory, decodeCursor, encodeCursor } from '../history-read.js';
 
-const Media = z
-  .object({
-    url: z.string().url().optional(),
-    id: z.string().optional(),
-    mimeType: z.string().optional(),
-    caption: z.string().optional(),
-    filename: z.string().optional(),
-  })
-  .strict()
-  .refine((m) => m.url || m.id, 'a media item needs url or id');
-
 export const ReplyBody = z
   .object({
-    requestId: z
-      .string()
-      .min(1)
-      .max(200)
-      .regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only'),
+    requestId: RequestId,
     interactionId: z.string().optional(),
     agentId: z.string().min(1).optional(),
-    kind: z.enum(['text', 'template', 'media', 'rich']),
-    text: z.string().optional(),
-    rich: RichMessageSchema.optional(),
-    template: z
-      .object({ name: z.string().min(1), language: z.string().min(1), params: z.array(z.string()).optional() })
-      .strict()
-      .optional(),
-    media: z.array(Media).min(1).max(10).optional(),
+    ...messageFields,
     tag: z.string().optional(),
     visibility: z.enum(['public', 'private']).optional(),
     dryRun: z.boolean().optional(),
@@ -60,18 +38,6 @@ export const Paging = z.object({
   from: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-
-async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const raw = await c.req.json().catch(() => {
-    throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
-  });
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    const first = r.error.issues[0]!;
-    throw new ApiError(400, 'invalid_body', `${first.path.join('.') || 'body'}: ${first.message}`, r.error.issues);
-  }
-  return r.data;
-}
 
 function conversationRef(key: string): ActorRef {
   if (!parseConversationKey(key)) {
@@ -141,7 +107,7 @@ export function conversationRoutes(engine: Engine): Hono {
 
   app.post('/conversations/:key/replies', async (c) => {
     const ref = conversationRef(c.req.param('key'));
-    const b = await body(c, ReplyBody);
+    const b = await parseBody(c, ReplyBody);
     const { agentId, ...rest } = b;
     // The acting agent is the credential's, never the body's: `agentId` may only repeat it.
     const p = principalOf(c)!;
@@ -178,7 +144,7 @@ export function conversationRoutes(engine: Engine): Hono {
 
   app.post('/conversations/:key/consent', async (c) => {
     const ref = conversationRef(c.req.param('key'));
-    const b = await body(c, ConsentBody);
+    const b = await parseBody(c, ConsentBody);
     const p = parseConversationKey(ref.key)!;
     const r = await engine.host.send(
       ref,
@@ -240,7 +206,7 @@ export function conversationRoutes(engine: Engine): Hono {
 
   app.post('/contacts/:id/links', async (c) => {
     const id = c.req.param('id');
-    const b = await body(c, LinkBody);
+    const b = await parseBody(c, LinkBody);
     if ('conversationKey' in b) {
       const ref = conversationRef(b.conversationKey);
       const conv = engine.host.read(ref);

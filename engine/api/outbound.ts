@@ -7,7 +7,7 @@
  * integration's rate (WhatsApp's per-number throughput): queued in JetStream, never dropped. A
  * customer's answer is an ordinary inbound message and opens an interaction like any other.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { DeliverResult } from '../../actors/types.js';
 import type { ContactContext } from '../../machines/contact.machine.js';
@@ -15,19 +15,13 @@ import { parseConversationKey } from '../../machines/conversation-ids.js';
 import { CHANNELS, conversationKey } from '../../protocol/channels.js';
 import type { Engine } from '../engine.js';
 import { principalOf } from '../auth/middleware.js';
-import { ApiError } from './errors.js';
-import { RichMessageSchema } from './rich-schema.js';
+import { ApiError, parseBody } from './errors.js';
+import { messageFields, RequestId } from './message-schema.js';
 
 /** At most this many recipients in one batch request (about 100 KB of JSON). */
 export const OUTBOUND_BATCH_MAX = 1_000;
 /** Recipients of a batch handed to their conversations at once (keeps one batch from crowding out others). */
 const BATCH_CONCURRENCY = 200;
-
-const RequestId = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only');
 
 /** Who a proactive message goes to: a conversation, a contact (optionally on one channel or integration), or a channel address. */
 export const Recipient = z.union([
@@ -43,28 +37,10 @@ export const Recipient = z.union([
 ]);
 type RecipientT = z.infer<typeof Recipient>;
 
-const Media = z
-  .object({
-    url: z.string().url().optional(),
-    id: z.string().optional(),
-    mimeType: z.string().optional(),
-    caption: z.string().optional(),
-    filename: z.string().optional(),
-  })
-  .strict()
-  .refine((m) => m.url || m.id, 'a media item needs url or id');
-
 /** The message itself, as a reply's (no tags: those extend windows for human agents only). */
 export const ProactiveMessage = z
   .object({
-    kind: z.enum(['text', 'template', 'media', 'rich']),
-    text: z.string().optional(),
-    rich: RichMessageSchema.optional(),
-    template: z
-      .object({ name: z.string().min(1), language: z.string().min(1), params: z.array(z.string()).optional() })
-      .strict()
-      .optional(),
-    media: z.array(Media).min(1).max(10).optional(),
+    ...messageFields,
   })
   .strict();
 type MessageT = z.infer<typeof ProactiveMessage>;
@@ -95,18 +71,6 @@ export interface RecipientResult {
   readonly code?: string;
   readonly message?: string;
   readonly messageIds?: readonly string[];
-}
-
-async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const raw = await c.req.json().catch(() => {
-    throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
-  });
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    const first = r.error.issues[0]!;
-    throw new ApiError(400, 'invalid_body', `${first.path.join('.') || 'body'}: ${first.message}`, r.error.issues);
-  }
-  return r.data;
 }
 
 type Resolved = { ok: true; conversationKey: string } | { ok: false; code: string; message: string };
@@ -254,7 +218,7 @@ export function outboundRoutes(engine: Engine): Hono {
   const app = new Hono();
 
   app.post('/outbound/messages', async (c) => {
-    const b = await body(c, OutboundBody);
+    const b = await parseBody(c, OutboundBody);
     const { requestId, to, dryRun, ...message } = b;
     const [res] = await sendBatch(engine, requestId, [to], message, dryRun ?? false, principalOf(c)!.id);
     if (res!.status === 'refused') throw new ApiError(422, res!.code!, res!.message!);
@@ -263,7 +227,7 @@ export function outboundRoutes(engine: Engine): Hono {
   });
 
   app.post('/outbound/messages/batch', async (c) => {
-    const b = await body(c, OutboundBatchBody);
+    const b = await parseBody(c, OutboundBatchBody);
     const results = await sendBatch(
       engine,
       b.requestId,
